@@ -1,0 +1,47 @@
+#pragma once
+// Pipeline JSON (format version 1, see README.md) <-> PipelineSpec.
+//
+//   braid::PipelineSpec spec = braid::load_spec_file("pipelines/seed.json");  // structure only
+//   braid::validate(spec, registry);                                          // against kinds
+//
+// Loading reports every structural problem at once (malformed JSON with its
+// line and column, wrong types, unknown keys, bad ids, bad edge strings) as a
+// braid::SpecError whose problems carry JSON pointers into the document.
+#include <braid/spec.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace braid {
+
+/// The newest pipeline format version this braid reads.
+inline constexpr int kFormatVersion = 1;
+
+/// Parses JSON text, refusing duplicate object keys. Throws braid::SpecError
+/// ("line L, column C: malformed JSON: ...") on bad syntax.
+nlohmann::json parse_json_text(std::string_view text);
+
+/// Reads the whole file at `path`. Throws braid::SpecError if it cannot be read.
+std::string read_text_file(const std::string& path);
+
+/// Turns a parsed pipeline document into a spec, appending each structural
+/// problem to `problems` and skipping what it cannot read.
+PipelineSpec spec_from_json(const nlohmann::json& document, std::vector<Problem>& problems);
+
+/// Parses and converts; throws braid::SpecError with every structural problem.
+PipelineSpec load_spec(std::string_view json_text);
+/// load_spec() of a file's contents; an unreadable file is a SpecError too.
+PipelineSpec load_spec_file(const std::string& path);
+
+/// Parses, converts and validates against `registry`, throwing one
+/// braid::SpecError with the structural and the validation problems together.
+PipelineSpec load_valid_spec(std::string_view json_text, const Registry& registry);
+
+/// The spec as a version-1 JSON document. spec_from_json(spec_to_json(s)) equals s
+/// (edges written one per string, with explicit ports where they were given).
+nlohmann::json spec_to_json(const PipelineSpec& spec);
+
+}  // namespace braid

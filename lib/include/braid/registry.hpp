@@ -1,0 +1,283 @@
+#pragma once
+// Kinds and the Registry: the node types a pipeline may use.
+//
+// A Kind has a name, a one-line doc, typed ports, parameters, a default
+// concurrency and a factory that makes the node's body. Built-in kinds are
+// added explicitly; user kinds are usually made from plain callables:
+//
+//   braid::Registry registry;
+//   braid::register_builtin_kinds(registry);
+//   registry.add(braid::map_kind("reduce.squares", "Sum of squares of a chunk",
+//       [](braid::Slice<std::int64_t> xs) {
+//         std::int64_t s = 0;
+//         for (auto x : xs) s += x * x;
+//         return s;
+//       }));
+//
+// Shapes: source (0 -> stream), map (1 -> 1), flat map (1 -> 0..n), join
+// (named inputs matched by tag -> one record), gather (all members of a group
+// -> one), sink (1 -> 0).
+#include <braid/message.hpp>
+#include <braid/spec.hpp>
+#include <braid/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace braid {
+
+enum class Shape { kSource, kMap, kFlatMap, kJoin, kGather, kSink };
+
+/// "source", "map", "flat map", "join", "gather" or "sink".
+const char* to_string(Shape shape) noexcept;
+
+/// A named, typed port.
+struct PortSpec {
+  std::string name;
+  /// Type names accepted (inputs) or produced (outputs). Empty: any type.
+  std::vector<std::string> types;
+  std::string doc;
+};
+
+/// One parameter of a kind.
+struct ParamSpec {
+  std::string name;
+  /// What the value must be, as a phrase: "a positive integer or \"auto\"".
+  std::string type;
+  std::string doc;
+  /// JSON text of the default, shown by `braid kinds`; empty: no default.
+  std::string default_json;
+  bool required = false;
+  /// Checks a given value: returns "" when it fits, else the complaint that
+  /// follows the pointer ("must be a positive integer, got -3").
+  std::function<std::string(const nlohmann::json& value)> check;
+};
+
+/// Makes ParamSpec checks. Each returns "" or "must be <type>, got <value>".
+namespace param {
+ParamSpec integer(std::string name, std::string doc, std::optional<std::int64_t> fallback,
+                  std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+ParamSpec number(std::string name, std::string doc, std::optional<double> fallback);
+ParamSpec boolean(std::string name, std::string doc, std::optional<bool> fallback);
+ParamSpec string(std::string name, std::string doc, std::optional<std::string> fallback,
+                 std::vector<std::string> choices = {});
+/// Any JSON value accepted by `check` (which may be empty); `type` describes it.
+ParamSpec custom(std::string name, std::string type, std::string doc, std::string default_json,
+                 bool required, std::function<std::string(const nlohmann::json&)> check);
+/// "got 3", "got \"x\"", "got an array": how messages describe a given value.
+std::string describe(const nlohmann::json& value);
+}  // namespace param
+
+/// What a factory is told about the node it makes.
+struct NodeConfig {
+  std::string id;
+  const Params& params;
+  /// Types arriving on each input port, in port order (nullptr: not known before run time).
+  std::vector<const Type*> input_types;
+  /// The type the output port was inferred to carry (nullptr: none or unknown).
+  const Type* output_type = nullptr;
+};
+
+/// Base of all node bodies. A body is used by one run; with a concurrency above
+/// one its methods are called from several threads at once.
+class NodeBody {
+ public:
+  virtual ~NodeBody() = default;
+};
+
+/// Produces the items of a stream. Called from one thread at a time.
+class SourceBody : public NodeBody {
+ public:
+  /// Stores the next item in `out` and returns true, or returns false at the end.
+  virtual bool next(Value& out) = 0;
+};
+
+/// One value in, one value out; the tag is kept.
+class MapBody : public NodeBody {
+ public:
+  virtual Value apply(const Value& in) = 0;
+};
+
+/// Receives what a flat map emits.
+class Emitter {
+ public:
+  virtual void emit(const Tag& tag, Value value) = 0;
+
+ protected:
+  ~Emitter() = default;
+};
+
+/// One message in, any number of messages out (split, filter).
+class FlatMapBody : public NodeBody {
+ public:
+  virtual void apply(const Message& in, Emitter& out) = 0;
+};
+
+/// Combines the values of one complete group, in chunk (or item) order.
+class GatherBody : public NodeBody {
+ public:
+  virtual Value combine(std::vector<Value> parts) = 0;
+};
+
+/// Consumes messages at the end of the graph.
+class SinkBody : public NodeBody {
+ public:
+  virtual void consume(const Message& in) = 0;
+  /// Whether this sink's messages become part of the run's Result.
+  virtual bool collects() const { return false; }
+  /// The messages collected, sorted by tag. Called once, after the run.
+  virtual std::vector<Message> take() { return {}; }
+};
+
+/// A registered node type.
+struct Kind {
+  std::string name;  ///< "reduce.sum"
+  std::string doc;   ///< one line
+  Shape shape = Shape::kMap;
+  std::vector<PortSpec> inputs;
+  std::vector<PortSpec> outputs;  ///< at most one
+  std::vector<ParamSpec> params;
+  Concurrency concurrency = Concurrency::unlimited();
+  /// How the node changes a message's split depth: +1 for a split, -1 for a
+  /// gather, 0 otherwise. Validation uses it to check nesting and joins.
+  int depth_change = 0;
+
+  /// Optional: the input ports for given params, when they depend on them (join).
+  std::function<std::vector<PortSpec>(const Params&)> dynamic_inputs;
+  /// Optional: checks that involve several parameters; returns problems as
+  /// (pointer suffix below the node's params, message), e.g. {"", "give chunks or grain, not both"}.
+  std::function<std::vector<std::pair<std::string, std::string>>(const Params&)> check_params;
+  /// Optional: the output type given the params and the types arriving on each
+  /// input (nullptr where unknown). Returns nullptr and sets `error` when the
+  /// inputs do not fit. Absent: the declared output type.
+  std::function<const Type*(const Params&, const std::vector<const Type*>&, std::string& error)> infer;
+  /// Makes the body of one node. Absent for joins (the runtime builds them).
+  std::function<std::unique_ptr<NodeBody>(const NodeConfig&)> make;
+
+  /// The input ports of a node with these params.
+  std::vector<PortSpec> input_ports(const Params& params) const {
+    return dynamic_inputs ? dynamic_inputs(params) : inputs;
+  }
+};
+
+/// Name -> Kind. Adding is not thread-safe; lookups are, once adding is done.
+class Registry {
+ public:
+  /// Adds `kind`. Throws std::invalid_argument if its name is taken or empty.
+  void add(Kind kind);
+  /// The kind called `name`, or nullptr.
+  const Kind* find(std::string_view name) const noexcept;
+  /// Every kind, sorted by name.
+  std::vector<const Kind*> kinds() const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, Kind, std::less<>> kinds_;
+};
+
+/// Adds the built-in kinds (sources, split, reduce.*, gather.*, join, sink.output).
+void register_builtin_kinds(Registry& registry);
+
+namespace detail {
+template <class F>
+struct CallableTraits : CallableTraits<decltype(&F::operator())> {};
+template <class C, class R, class... A>
+struct CallableTraits<R (C::*)(A...) const> {
+  using Result = R;
+  using Args = std::tuple<std::decay_t<A>...>;
+};
+template <class C, class R, class... A>
+struct CallableTraits<R (C::*)(A...)> : CallableTraits<R (C::*)(A...) const> {};
+template <class R, class... A>
+struct CallableTraits<R (*)(A...)> {
+  using Result = R;
+  using Args = std::tuple<std::decay_t<A>...>;
+};
+template <class R, class... A>
+struct CallableTraits<R(A...)> : CallableTraits<R (*)(A...)> {};
+
+template <class T>
+using Stored = typename StoredAs<std::decay_t<T>>::type;
+
+template <class F>
+class CallableMap final : public MapBody {
+ public:
+  using In = std::tuple_element_t<0, typename CallableTraits<F>::Args>;
+  explicit CallableMap(F f) : f_(std::move(f)) {}
+  Value apply(const Value& in) override { return Value::of(f_(in.get<In>())); }
+
+ private:
+  F f_;
+};
+
+template <class F>
+class CallableGather final : public GatherBody {
+ public:
+  using Part = typename std::tuple_element_t<0, typename CallableTraits<F>::Args>::value_type;
+  explicit CallableGather(F f) : f_(std::move(f)) {}
+  Value combine(std::vector<Value> parts) override {
+    std::vector<Part> typed;
+    typed.reserve(parts.size());
+    for (const Value& v : parts) typed.push_back(v.get<Part>());
+    return Value::of(f_(std::move(typed)));
+  }
+
+ private:
+  F f_;
+};
+}  // namespace detail
+
+/// A map kind from a callable `R f(T)`: input port "in" of T's type, output
+/// port "out" of R's type. T and R must be registered types (or int, double,
+/// std::vector<int64_t>, ... which Value::of stores as registered types).
+/// `f` is called concurrently when the node's concurrency allows.
+template <class F>
+Kind map_kind(std::string name, std::string doc, F f,
+              Concurrency concurrency = Concurrency::unlimited()) {
+  using Traits = detail::CallableTraits<F>;
+  static_assert(std::tuple_size_v<typename Traits::Args> == 1, "a map callable takes one argument");
+  using In = std::tuple_element_t<0, typename Traits::Args>;
+  using Out = detail::Stored<typename Traits::Result>;
+  Kind kind;
+  kind.name = std::move(name);
+  kind.doc = std::move(doc);
+  kind.shape = Shape::kMap;
+  kind.inputs = {PortSpec{"in", {type_of<In>().name()}, ""}};
+  kind.outputs = {PortSpec{"out", {type_of<Out>().name()}, ""}};
+  kind.concurrency = concurrency;
+  kind.make = [f](const NodeConfig&) -> std::unique_ptr<NodeBody> {
+    return std::make_unique<detail::CallableMap<F>>(f);
+  };
+  return kind;
+}
+
+/// A gather kind from a callable `R f(std::vector<T> parts)`: the parts of one
+/// group, in chunk order. Input "in" of T's type, output "out" of R's type.
+template <class F>
+Kind gather_kind(std::string name, std::string doc, F f) {
+  using Traits = detail::CallableTraits<F>;
+  using Part = typename std::tuple_element_t<0, typename Traits::Args>::value_type;
+  using Out = detail::Stored<typename Traits::Result>;
+  Kind kind;
+  kind.name = std::move(name);
+  kind.doc = std::move(doc);
+  kind.shape = Shape::kGather;
+  kind.depth_change = -1;
+  kind.inputs = {PortSpec{"in", {type_of<Part>().name()}, ""}};
+  kind.outputs = {PortSpec{"out", {type_of<Out>().name()}, ""}};
+  kind.make = [f](const NodeConfig&) -> std::unique_ptr<NodeBody> {
+    return std::make_unique<detail::CallableGather<F>>(f);
+  };
+  return kind;
+}
+
+}  // namespace braid

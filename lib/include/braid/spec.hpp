@@ -1,0 +1,193 @@
+#pragma once
+// Pipeline specs: a pipeline as plain data (nodes, edges, options), built in
+// C++ or loaded from JSON (see json.hpp), and validated against a Registry
+// before anything runs.
+//
+//   numbers ──> split ──> partial ──> total ──> result
+//
+//   braid::PipelineSpec spec = braid::PipelineBuilder("seed-sum")
+//       .node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3})
+//       .node("split", "split").param("chunks", 2)
+//       .node("partial", "reduce.sum").concurrency(braid::Concurrency::unlimited())
+//       .node("total", "gather.sum")
+//       .node("result", "sink.output")
+//       .edge("numbers -> split -> partial -> total -> result")
+//       .build();
+//   braid::validate(spec, registry);   // throws SpecError listing every problem
+#include <braid/error.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace braid {
+
+class Registry;
+
+/// How many bodies of one node may run at once.
+class Concurrency {
+ public:
+  static Concurrency serial() noexcept { return Concurrency(1); }
+  static Concurrency unlimited() noexcept { return Concurrency(0); }
+  /// At most n at once; n must be >= 1.
+  static Concurrency limit(std::size_t n) noexcept { return Concurrency(n); }
+
+  bool is_unlimited() const noexcept { return n_ == 0; }
+  /// The limit; 0 means unlimited.
+  std::size_t value() const noexcept { return n_; }
+  /// "serial", "unlimited" or the number.
+  std::string to_string() const;
+  bool operator==(const Concurrency& o) const noexcept { return n_ == o.n_; }
+
+ private:
+  explicit Concurrency(std::size_t n) noexcept : n_(n) {}
+  std::size_t n_;
+};
+
+/// A node's parameters: a JSON object. Copying copies the parameters.
+class Params {
+ public:
+  Params();  ///< an empty object
+  explicit Params(const nlohmann::json& object);
+  Params(const Params& other);
+  Params(Params&& other) noexcept;
+  Params& operator=(const Params& other);
+  Params& operator=(Params&& other) noexcept;
+  ~Params();
+
+  bool has(std::string_view name) const;
+  /// Parameter `name` as T (std::int64_t, double, bool, std::string, or a
+  /// std::vector of one of them). Throws braid::TypeError if absent or of another type.
+  template <class T>
+  T get(std::string_view name) const;
+  /// Like get(), but `fallback` when absent.
+  template <class T>
+  T get_or(std::string_view name, T fallback) const {
+    return has(name) ? get<T>(name) : fallback;
+  }
+  /// Sets parameter `name` (same T as get()).
+  template <class T>
+  void set(std::string name, T value);
+
+  /// The parameters as a JSON object (include <nlohmann/json.hpp> to use it).
+  const nlohmann::json& json() const noexcept { return *json_; }
+  nlohmann::json& json() noexcept { return *json_; }
+
+  bool operator==(const Params& o) const;
+
+ private:
+  std::unique_ptr<nlohmann::json> json_;
+};
+
+/// One node of a pipeline.
+struct NodeSpec {
+  std::string id;    ///< unique in the pipeline; matches [A-Za-z_][A-Za-z0-9_-]*
+  std::string kind;  ///< a registered kind name
+  Params params;
+  std::optional<Concurrency> concurrency;  ///< absent: the kind's default
+  std::vector<std::string> uses;           ///< shared resources held around the body
+  std::string description;
+};
+
+/// One end of an edge: a node and, optionally, one of its ports.
+struct Endpoint {
+  std::string node;
+  std::string port;  ///< empty: the node's only port of that direction
+  /// "node" or "node.port".
+  std::string to_string() const;
+};
+
+/// A connection from an output port to an input port.
+struct EdgeSpec {
+  Endpoint from;
+  Endpoint to;
+  /// Where the edge was written ("/edges/3"); set by the loaders, used in messages.
+  std::string pointer;
+};
+
+/// A shared resource that nodes `use`: at most `capacity` bodies of those nodes run at once.
+struct ResourceSpec {
+  std::size_t capacity = 1;
+};
+
+/// A whole pipeline, as plain data. Nodes keep the order in which they were declared.
+struct PipelineSpec {
+  int version = 1;
+  std::string name;
+  std::string description;
+  std::size_t threads = 0;                    ///< 0: all cores
+  std::optional<std::size_t> max_in_flight;   ///< bound on source items inside the graph
+  std::map<std::string, ResourceSpec> resources;
+  std::vector<std::string> outputs;           ///< sinks the CLI prints; empty: all
+  std::vector<NodeSpec> nodes;
+  std::vector<EdgeSpec> edges;
+
+  /// The node called `id`, or nullptr.
+  const NodeSpec* find_node(std::string_view id) const noexcept;
+  NodeSpec* find_node(std::string_view id) noexcept;
+};
+
+/// Builds a PipelineSpec in C++. Methods after node() apply to the last node added.
+/// Problems (a bad edge string, a parameter before any node) are reported by build().
+class PipelineBuilder {
+ public:
+  explicit PipelineBuilder(std::string name = "");
+
+  PipelineBuilder& description(std::string text);
+  PipelineBuilder& threads(std::size_t n);
+  PipelineBuilder& max_in_flight(std::size_t n);
+  PipelineBuilder& resource(std::string name, std::size_t capacity);
+  PipelineBuilder& output(std::string sink);
+
+  /// Adds node `id` of `kind`.
+  PipelineBuilder& node(std::string id, std::string kind);
+  /// Sets a parameter of the last node (T as Params::set accepts).
+  template <class T>
+  PipelineBuilder& param(std::string name, T value) {
+    if (auto* n = last_node()) n->params.set(std::move(name), std::move(value));
+    return *this;
+  }
+  /// Sets a parameter of the last node from JSON text.
+  PipelineBuilder& param_json(std::string name, std::string_view json_text);
+  PipelineBuilder& concurrency(Concurrency c);
+  PipelineBuilder& uses(std::string resource);
+  PipelineBuilder& node_description(std::string text);
+
+  /// Adds edges written as in JSON: "a -> b.in", chains included.
+  PipelineBuilder& edge(std::string_view chain);
+  /// Adds one edge.
+  PipelineBuilder& edge(Endpoint from, Endpoint to);
+
+  /// The spec. Throws braid::SpecError if an edge string or call was malformed.
+  /// Does not validate against a registry: call braid::validate for that.
+  PipelineSpec build() const;
+
+ private:
+  NodeSpec* last_node();
+  PipelineSpec spec_;
+  std::vector<Problem> problems_;
+};
+
+/// Parses one edge string ("a -> b.port -> c") into its edges. Each problem
+/// is reported with `pointer`. Returns the edges even when problems were found.
+std::vector<EdgeSpec> parse_edge_chain(std::string_view text, const std::string& pointer,
+                                       std::vector<Problem>& problems);
+
+/// Checks `spec` against `registry` and returns every problem found (empty: valid).
+/// Problems are in document order: top level, then nodes, then edges, then graph-wide ones.
+std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry);
+
+/// Throws braid::SpecError with every problem check() finds. Thread-safe.
+void validate(const PipelineSpec& spec, const Registry& registry);
+
+/// The candidates closest to `word` by edit distance (at most 2 edits, or a third of its length).
+std::vector<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace braid

@@ -1,0 +1,319 @@
+#pragma once
+// Values: the immutable, type-tagged payloads that travel through a pipeline.
+//
+// A Value is cheap to copy: numbers and booleans are stored inline, a sequence
+// is a *view* (owner + pointer + length) into a buffer that may be shared by
+// many chunks, and any other object is held by shared ownership. Types are
+// registered by name, optionally with a JSON codec used to print outputs.
+//
+//   braid::Value n = braid::Value::of(42);                 // int64, inline
+//   auto xs = braid::Slice<std::int64_t>(std::vector<std::int64_t>{1, 2, 3, 4});
+//   braid::Value v = braid::Value::of(xs.sub(1, 2));       // view of {2, 3}: no copy
+//   v.type()->name();                                      // "int64[]"
+//   v.get<braid::Slice<std::int64_t>>()[0];                // 2
+//
+// Built-in types: int64, double, bool, string, int64[], double[], range,
+// record, list and mean; all of them have JSON codecs.
+#include <braid/error.hpp>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <utility>
+#include <vector>
+
+namespace braid {
+
+class Value;
+
+/// How a registered type is written to and read from JSON. Either may be empty.
+struct TypeCodec {
+  /// Writes `value` (which has this type) as JSON into `out`.
+  std::function<void(const Value& value, nlohmann::json& out)> encode;
+  /// Reads a value of this type from `in`; throws braid::TypeError if `in` does not fit.
+  std::function<Value(const nlohmann::json& in)> decode;
+};
+
+/// A registered value type. Types live for the whole process; compare them by address.
+class Type {
+ public:
+  Type(std::string name, std::type_index cpp_type, TypeCodec codec);
+
+  /// The name users see in specs, `braid kinds` and error messages ("int64[]").
+  const std::string& name() const noexcept { return name_; }
+  /// The C++ type whose values carry this type.
+  std::type_index cpp_type() const noexcept { return cpp_type_; }
+  bool can_encode() const noexcept { return static_cast<bool>(codec_.encode); }
+  bool can_decode() const noexcept { return static_cast<bool>(codec_.decode); }
+  /// Writes `value` as JSON. Throws braid::TypeError if the type has no encoder.
+  void encode(const Value& value, nlohmann::json& out) const;
+  /// Reads a value from JSON. Throws braid::TypeError if the type has no decoder or `in` does not fit.
+  Value decode(const nlohmann::json& in) const;
+
+ private:
+  std::string name_;
+  std::type_index cpp_type_;
+  TypeCodec codec_;
+};
+
+namespace detail {
+const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec);
+const Type& type_for(std::type_index cpp_type);  // throws TypeError if unregistered
+}  // namespace detail
+
+/// Registers the C++ type T under `name`. Thread-safe. Registering the same T
+/// under the same name again returns the existing Type; a name or a T already
+/// registered otherwise throws std::invalid_argument.
+template <class T>
+const Type& register_type(std::string name, TypeCodec codec = {}) {
+  return detail::register_type(std::type_index(typeid(T)), std::move(name), std::move(codec));
+}
+
+/// The registered Type of T. Throws braid::TypeError if T was never registered.
+template <class T>
+const Type& type_of() {
+  static const Type& type = detail::type_for(std::type_index(typeid(T)));
+  return type;
+}
+
+/// The registered type called `name`, or nullptr. Thread-safe.
+const Type* find_type(std::string_view name);
+
+/// A read-only view of `size()` contiguous elements whose storage is kept
+/// alive by a shared owner. Copying or sub-slicing never copies elements.
+template <class T>
+class Slice {
+ public:
+  Slice() = default;
+  /// Takes ownership of `elements`.
+  explicit Slice(std::vector<T> elements) {
+    auto owner = std::make_shared<const std::vector<T>>(std::move(elements));
+    data_ = owner->data();
+    size_ = owner->size();
+    owner_ = std::move(owner);
+  }
+  /// A view of `size` elements at `data`, kept alive by `owner`.
+  Slice(std::shared_ptr<const void> owner, const T* data, std::size_t size) noexcept
+      : owner_(std::move(owner)), data_(data), size_(size) {}
+
+  const T* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  const T* begin() const noexcept { return data_; }
+  const T* end() const noexcept { return data_ + size_; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+  /// The elements [offset, offset + count), sharing this slice's owner. Requires offset + count <= size().
+  Slice sub(std::size_t offset, std::size_t count) const noexcept {
+    return Slice(owner_, data_ + offset, count);
+  }
+  const std::shared_ptr<const void>& owner() const noexcept { return owner_; }
+  std::vector<T> to_vector() const { return std::vector<T>(begin(), end()); }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  const T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/// The lazy integer sequence begin, begin + step, ... stopping before `end`
+/// (half-open, like Python's range). Holds bounds, never elements.
+struct Range {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t step = 1;  // never 0
+
+  /// Number of elements.
+  std::size_t size() const noexcept;
+  /// The i-th element; requires i < size().
+  std::int64_t at(std::size_t i) const noexcept { return begin + static_cast<std::int64_t>(i) * step; }
+  /// The elements [offset, offset + count) as a Range; requires offset + count <= size().
+  Range sub(std::size_t offset, std::size_t count) const noexcept;
+  bool operator==(const Range& o) const noexcept { return begin == o.begin && end == o.end && step == o.step; }
+};
+
+/// The partial state of an exact mean: a sum and how many values it holds.
+/// Integer inputs keep an exact integer sum.
+struct Mean {
+  bool integral = true;
+  std::int64_t int_sum = 0;
+  double double_sum = 0.0;
+  std::int64_t count = 0;
+  /// sum / count, or NaN when count is 0.
+  double value() const noexcept;
+};
+
+/// A sequence of values of any types (what gather.concat makes of non-sequence values).
+using List = std::vector<Value>;
+
+namespace detail {
+template <class T, class Enable = void>
+struct ValueTraits;
+}
+
+/// An immutable, type-tagged payload. Copying is cheap (no element data is
+/// copied); a default-constructed Value is empty. Values may be read from
+/// any number of threads at once.
+class Value {
+ public:
+  Value() noexcept = default;
+
+  /// Wraps `v`: integers become int64, floating-point numbers double, C strings
+  /// string, std::vector<int64_t|double> a sequence owning the vector.
+  /// Throws braid::TypeError if the resulting C++ type is not registered.
+  template <class T>
+  static Value of(T&& v);
+
+  /// The value's type, or nullptr when empty.
+  const Type* type() const noexcept { return type_; }
+  bool empty() const noexcept { return type_ == nullptr; }
+  /// The type's name, or "empty".
+  const std::string& type_name() const noexcept;
+
+  /// Whether the value holds a T (T as accepted by get()).
+  template <class T>
+  bool is() const {
+    return type_ == &type_of<T>();
+  }
+
+  /// The payload as T: by value for int64_t, double, bool and Slice<E>, by
+  /// const reference otherwise (valid while any copy of this Value lives).
+  /// Throws braid::TypeError naming both types when the value holds another type.
+  template <class T>
+  decltype(auto) get() const;
+
+  /// Raw storage, for codecs and the runtime.
+  const std::shared_ptr<const void>& object() const noexcept { return object_; }
+
+ private:
+  template <class, class>
+  friend struct detail::ValueTraits;
+
+  [[noreturn]] void throw_mismatch(const Type& wanted) const;
+
+  union Inline {
+    std::int64_t i;
+    double d;
+    bool b;
+    struct View {
+      const void* data;
+      std::size_t size;
+    } view;
+  };
+
+  const Type* type_ = nullptr;
+  std::shared_ptr<const void> object_;
+  Inline inline_{};
+};
+
+namespace detail {
+
+// Any other registered type: held by shared ownership.
+template <class T, class Enable>
+struct ValueTraits {
+  static void store(Value& out, T&& v) {
+    out.object_ = std::make_shared<const T>(std::move(v));
+  }
+  static void store(Value& out, const T& v) { out.object_ = std::make_shared<const T>(v); }
+  static const T& load(const Value& v) { return *static_cast<const T*>(v.object_.get()); }
+};
+
+template <>
+struct ValueTraits<std::int64_t> {
+  static void store(Value& out, std::int64_t v) noexcept { out.inline_.i = v; }
+  static std::int64_t load(const Value& v) noexcept { return v.inline_.i; }
+};
+template <>
+struct ValueTraits<double> {
+  static void store(Value& out, double v) noexcept { out.inline_.d = v; }
+  static double load(const Value& v) noexcept { return v.inline_.d; }
+};
+template <>
+struct ValueTraits<bool> {
+  static void store(Value& out, bool v) noexcept { out.inline_.b = v; }
+  static bool load(const Value& v) noexcept { return v.inline_.b; }
+};
+template <class E>
+struct ValueTraits<Slice<E>> {
+  static void store(Value& out, Slice<E> s) noexcept {
+    out.inline_.view = {s.data(), s.size()};
+    out.object_ = s.owner();
+  }
+  static Slice<E> load(const Value& v) noexcept {
+    return Slice<E>(v.object_, static_cast<const E*>(v.inline_.view.data), v.inline_.view.size);
+  }
+};
+
+// The C++ type a Value::of(T) argument is stored as.
+template <class T>
+struct StoredAs {
+  using type = std::conditional_t<
+      std::is_same_v<T, bool>, bool,
+      std::conditional_t<std::is_integral_v<T>, std::int64_t,
+                         std::conditional_t<std::is_floating_point_v<T>, double, T>>>;
+};
+template <>
+struct StoredAs<const char*> {
+  using type = std::string;
+};
+template <>
+struct StoredAs<char*> {
+  using type = std::string;
+};
+template <class E>
+struct StoredAs<std::vector<E>> {
+  using type = std::conditional_t<std::is_same_v<E, std::int64_t> || std::is_same_v<E, double>,
+                                  Slice<E>, std::vector<E>>;
+};
+}  // namespace detail
+
+template <class T>
+Value Value::of(T&& v) {
+  using Arg = std::decay_t<T>;
+  using Stored = typename detail::StoredAs<Arg>::type;
+  Value out;
+  out.type_ = &type_of<Stored>();
+  if constexpr (std::is_same_v<Arg, Stored>) {
+    detail::ValueTraits<Stored>::store(out, std::forward<T>(v));
+  } else if constexpr (std::is_arithmetic_v<Arg>) {
+    detail::ValueTraits<Stored>::store(out, static_cast<Stored>(v));
+  } else {
+    detail::ValueTraits<Stored>::store(out, Stored(std::forward<T>(v)));
+  }
+  return out;
+}
+
+template <class T>
+decltype(auto) Value::get() const {
+  const Type& wanted = type_of<T>();
+  if (type_ != &wanted) throw_mismatch(wanted);
+  return detail::ValueTraits<T>::load(*this);
+}
+
+/// A record: named fields in a fixed order (a join's output: one field per port).
+class Record {
+ public:
+  Record() = default;
+  explicit Record(std::vector<std::pair<std::string, Value>> fields) : fields_(std::move(fields)) {}
+
+  /// The field called `name`. Throws braid::TypeError if there is none.
+  const Value& at(std::string_view name) const;
+  /// The field called `name`, or nullptr.
+  const Value* find(std::string_view name) const noexcept;
+  const std::vector<std::pair<std::string, Value>>& fields() const noexcept { return fields_; }
+  std::size_t size() const noexcept { return fields_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, Value>> fields_;
+};
+
+/// Encodes `value` as JSON text, compact. Throws braid::TypeError if its type has no encoder.
+std::string to_json_text(const Value& value);
+
+}  // namespace braid
