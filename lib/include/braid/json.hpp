@@ -7,6 +7,11 @@
 // Loading reports every structural problem at once (malformed JSON with its
 // line and column, wrong types, unknown keys, bad ids, bad edge strings) as a
 // braid::SpecError whose problems carry JSON pointers into the document.
+//
+// Documents are nlohmann::ordered_json, so that nodes keep the order in which
+// they were written (problems are reported in that order, and a spec written
+// out and read back is the same spec). nlohmann::json converts to and from it
+// implicitly; a plain nlohmann::json orders keys by name.
 #include <braid/spec.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -20,16 +25,17 @@ namespace braid {
 /// The newest pipeline format version this braid reads.
 inline constexpr int kFormatVersion = 1;
 
-/// Parses JSON text, refusing duplicate object keys. Throws braid::SpecError
+/// Parses JSON text, keeping object keys in document order and refusing
+/// duplicate keys and nesting deeper than 256 levels. Throws braid::SpecError
 /// ("line L, column C: malformed JSON: ...") on bad syntax.
-nlohmann::json parse_json_text(std::string_view text);
+nlohmann::ordered_json parse_json_text(std::string_view text);
 
 /// Reads the whole file at `path`. Throws braid::SpecError if it cannot be read.
 std::string read_text_file(const std::string& path);
 
 /// Turns a parsed pipeline document into a spec, appending each structural
 /// problem to `problems` and skipping what it cannot read.
-PipelineSpec spec_from_json(const nlohmann::json& document, std::vector<Problem>& problems);
+PipelineSpec spec_from_json(const nlohmann::ordered_json& document, std::vector<Problem>& problems);
 
 /// Parses and converts; throws braid::SpecError with every structural problem.
 PipelineSpec load_spec(std::string_view json_text);
@@ -42,6 +48,6 @@ PipelineSpec load_valid_spec(std::string_view json_text, const Registry& registr
 
 /// The spec as a version-1 JSON document. spec_from_json(spec_to_json(s)) equals s
 /// (edges written one per string, with explicit ports where they were given).
-nlohmann::json spec_to_json(const PipelineSpec& spec);
+nlohmann::ordered_json spec_to_json(const PipelineSpec& spec);
 
 }  // namespace braid

@@ -159,13 +159,14 @@ struct Kind {
   /// Optional: the output type given the params and the types arriving on each
   /// input (nullptr where unknown). Returns nullptr and sets `error` when the
   /// inputs do not fit. Absent: the declared output type.
-  std::function<const Type*(const Params&, const std::vector<const Type*>&, std::string& error)> infer;
+  using InferFn = std::function<const Type*(const Params&, const std::vector<const Type*>&, std::string& error)>;
+  InferFn infer;
   /// Makes the body of one node. Absent for joins (the runtime builds them).
   std::function<std::unique_ptr<NodeBody>(const NodeConfig&)> make;
 
   /// The input ports of a node with these params.
-  std::vector<PortSpec> input_ports(const Params& params) const {
-    return dynamic_inputs ? dynamic_inputs(params) : inputs;
+  std::vector<PortSpec> input_ports(const Params& node_params) const {
+    return dynamic_inputs ? dynamic_inputs(node_params) : inputs;
   }
 };
 

@@ -132,7 +132,10 @@ struct Range {
   /// Number of elements.
   std::size_t size() const noexcept;
   /// The i-th element; requires i < size().
-  std::int64_t at(std::size_t i) const noexcept { return begin + static_cast<std::int64_t>(i) * step; }
+  std::int64_t at(std::size_t i) const noexcept {
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(begin) +
+                                     static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(step));
+  }
   /// The elements [offset, offset + count) as a Range; requires offset + count <= size().
   Range sub(std::size_t offset, std::size_t count) const noexcept;
   bool operator==(const Range& o) const noexcept { return begin == o.begin && end == o.end && step == o.step; }

@@ -1,0 +1,203 @@
+// The braid command line: run, validate, kinds.
+#include "cli.hpp"
+
+#include <braid/braid.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <iterator>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace braid::cli {
+namespace {
+
+/// A bad command line: printed, exit 2.
+struct UsageError : Error {
+  using Error::Error;
+};
+
+/// Reads FILE ("-": standard input) as text.
+std::string read_pipeline_text(const std::string& file) {
+  if (file != "-") return read_text_file(file);
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+std::string display_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
+
+/// Applies one `--set NODE.PARAM=JSON` to the pipeline document.
+void apply_set(nlohmann::ordered_json& doc, const std::string& assignment) {
+  static const std::regex kSyntax(R"(^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$)");
+  static const std::regex kBareWord(R"(^[A-Za-z_][A-Za-z0-9_.-]*$)");
+  std::smatch m;
+  if (!std::regex_match(assignment, m, kSyntax))
+    throw UsageError("--set '" + assignment + "': expected NODE.PARAM=JSON, as in --set split.chunks=8");
+  const std::string node = m[1], param = m[2], text = m[3];
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    if (!std::regex_match(text, kBareWord))
+      throw UsageError("--set '" + assignment + "': the value is not valid JSON (quote strings: '\"text\"')");
+    value = text;  // a bare word such as auto is taken as a string
+  }
+  if (!doc.is_object() || !doc.contains("nodes") || !doc["nodes"].is_object() || !doc["nodes"].contains(node)) {
+    std::vector<std::string> ids;
+    if (doc.is_object() && doc.contains("nodes") && doc["nodes"].is_object())
+      for (const auto& item : doc["nodes"].items()) ids.push_back(item.key());
+    auto near = did_you_mean(node, ids);
+    throw SpecError({Problem{"", "unknown-node",
+                             "--set " + node + "." + param + ": unknown node '" + node + "'" +
+                                 (near.empty() ? "" : " (did you mean '" + near.front() + "'?)")}});
+  }
+  nlohmann::ordered_json& n = doc["nodes"][node];
+  if (!n.is_object()) return;  // spec loading reports the bad node
+  if (!n.contains("params")) n["params"] = nlohmann::json::object();
+  if (n["params"].is_object()) n["params"][param] = std::move(value);
+}
+
+/// Loads, applies --set, validates. Throws SpecError with every problem.
+PipelineSpec load(const std::string& file, const std::vector<std::string>& sets, const Registry& registry) {
+  nlohmann::ordered_json doc = parse_json_text(read_pipeline_text(file));
+  for (const std::string& s : sets) apply_set(doc, s);
+  std::vector<Problem> problems;
+  PipelineSpec spec = spec_from_json(doc, problems);
+  std::vector<Problem> more = check(spec, registry);
+  problems.insert(problems.end(), more.begin(), more.end());
+  if (!problems.empty()) throw SpecError(std::move(problems));
+  return spec;
+}
+
+void print_problems(const std::string& file, const SpecError& e) {
+  for (const Problem& p : e.problems()) std::cerr << display_name(file) << ": " << p.to_string() << '\n';
+}
+
+std::string types_text(const std::vector<std::string>& types) {
+  if (types.empty()) return "any";
+  std::string out;
+  for (const auto& t : types) out += (out.empty() ? "" : ", ") + t;
+  return out;
+}
+
+void print_kind(const Kind& k) {
+  std::cout << k.name << " - " << k.doc << '\n';
+  std::cout << "  shape: " << to_string(k.shape) << '\n';
+  std::cout << "  concurrency: " << k.concurrency.to_string() << " (default)\n";
+  std::cout << "  inputs:" << (k.inputs.empty() ? " none" : "") << '\n';
+  for (const PortSpec& p : k.inputs)
+    std::cout << "    " << p.name << ": " << types_text(p.types) << (p.doc.empty() ? "" : " - " + p.doc) << '\n';
+  std::cout << "  outputs:" << (k.outputs.empty() ? " none" : "") << '\n';
+  for (const PortSpec& p : k.outputs)
+    std::cout << "    " << p.name << ": " << types_text(p.types) << (p.doc.empty() ? "" : " - " + p.doc) << '\n';
+  std::cout << "  parameters:" << (k.params.empty() ? " none" : "") << '\n';
+  for (const ParamSpec& p : k.params) {
+    std::string when = p.required ? "required" : p.default_json.empty() ? "optional" : "default " + p.default_json;
+    std::cout << "    " << p.name << ": " << p.type << " (" << when << ")" << (p.doc.empty() ? "" : " - " + p.doc)
+              << '\n';
+  }
+}
+
+int cmd_kinds(const Registry& registry, const std::string& name) {
+  if (name.empty()) {
+    std::size_t width = 0;
+    for (const Kind* k : registry.kinds()) width = std::max(width, k->name.size());
+    for (const Kind* k : registry.kinds())
+      std::cout << k->name << std::string(width + 2 - k->name.size(), ' ') << k->doc << '\n';
+    return kOk;
+  }
+  const Kind* k = registry.find(name);
+  if (!k) {
+    auto near = did_you_mean(name, registry.names());
+    std::cerr << "braid: unknown kind '" << name << "'"
+              << (near.empty() ? "" : " (did you mean '" + near.front() + "'?)") << '\n';
+    return kInvalid;
+  }
+  print_kind(*k);
+  return kOk;
+}
+
+int cmd_validate(const Registry& registry, const std::string& file, const std::vector<std::string>& sets) {
+  load(file, sets, registry);
+  std::cout << "ok\n";
+  return kOk;
+}
+
+int cmd_run(const Registry& registry, const std::string& file, const std::vector<std::string>& sets,
+            std::size_t threads) {
+  PipelineSpec spec = load(file, sets, registry);
+  RunOptions options;
+  options.threads = threads;
+  Result result = run(spec, registry, options);
+  std::string text = outputs_to_json_text(result, spec.outputs);
+  std::cout << text << '\n' << std::flush;
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv, const Registry& registry, const char* program) {
+  CLI::App app{std::string(program) + ": data-parallel pipelines on oneTBB, declared in JSON", program};
+  app.set_version_flag("--version", std::string(program) + " (braid " BRAID_VERSION_STRING ")");
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 1 invalid pipeline or input, 2 usage, 3 a node failed.");
+
+  std::string file, kind_name;
+  std::vector<std::string> sets;
+  std::size_t threads = 0;
+  auto add_sets = [&](CLI::App* cmd) {
+    cmd->add_option("--set", sets, "Override a parameter: NODE.PARAM=JSON (a bare word is a string)")
+        ->type_name("NODE.PARAM=JSON");
+  };
+
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a pipeline and print its outputs as one JSON object");
+  run_cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
+  run_cmd->add_option("--threads,-t", threads, "Worker threads (0: the file's `threads`, else all cores)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
+  add_sets(run_cmd);
+
+  CLI::App* validate_cmd = app.add_subcommand("validate", "Check a pipeline: print every problem, or ok");
+  validate_cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
+  add_sets(validate_cmd);
+
+  CLI::App* kinds_cmd = app.add_subcommand("kinds", "List the node kinds, or describe one");
+  kinds_cmd->add_option("NAME", kind_name, "A kind to describe: ports, parameters, defaults");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kUsage;
+  }
+
+  try {
+    if (*kinds_cmd) return cmd_kinds(registry, kind_name);
+    if (*validate_cmd) return cmd_validate(registry, file, sets);
+    return cmd_run(registry, file, sets, threads);
+  } catch (const UsageError& e) {
+    std::cerr << program << ": " << e.what() << '\n';
+    return kUsage;
+  } catch (const SpecError& e) {
+    print_problems(file, e);
+    return kInvalid;
+  } catch (const NodeError& e) {
+    std::cerr << program << ": " << e.what() << '\n';
+    return kNodeFailed;
+  } catch (const IncompleteError& e) {
+    std::cerr << program << ": " << e.what() << '\n';
+    return kNodeFailed;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << '\n';
+    return kNodeFailed;
+  }
+}
+
+}  // namespace braid::cli

@@ -1,0 +1,48 @@
+// join: named input ports matched by tag into one record {port: value}.
+// The runtime builds the join itself (any number of ports, keyed by tag).
+#include "kinds/kinds.hpp"
+
+#include <regex>
+#include <set>
+
+namespace braid::kinds {
+namespace {
+
+std::string port_names(const nlohmann::json& v) {
+  static const std::regex kName("[A-Za-z_][A-Za-z0-9_]*");
+  const std::string want = "must be an array of at least two distinct port names";
+  if (!v.is_array()) return want + ", " + param::describe(v);
+  if (v.size() < 2) return want + ", got " + std::to_string(v.size());
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string() || !std::regex_match(v[i].get<std::string>(), kName))
+      return want + "; element " + std::to_string(i) + " is not a name ([A-Za-z_][A-Za-z0-9_]*): " +
+             param::describe(v[i]);
+    if (!seen.insert(v[i].get<std::string>()).second)
+      return want + "; '" + v[i].get<std::string>() + "' appears twice";
+  }
+  return "";
+}
+
+}  // namespace
+
+void add_join(Registry& registry) {
+  Kind k;
+  k.name = "join";
+  k.doc = "Matches messages of equal tag on every named port and emits one record {port: value}";
+  k.shape = Shape::kJoin;
+  k.inputs = {port("<each name in params.ports>", {}, "one input per port name")};
+  k.outputs = {port("out", {"record"}, "a record with one field per port")};
+  k.params = {param::custom("ports", "an array of at least two distinct port names",
+                            "the input port names, in the order of the record's fields", "", true, port_names)};
+  k.concurrency = Concurrency::unlimited();
+  k.dynamic_inputs = [](const Params& p) {
+    std::vector<PortSpec> ports;
+    if (p.has("ports") && port_names(p.json().at("ports")).empty())
+      for (const auto& name : p.json().at("ports")) ports.push_back(port(name.get<std::string>(), {}));
+    return ports;
+  };
+  registry.add(std::move(k));
+}
+
+}  // namespace braid::kinds

@@ -1,0 +1,112 @@
+// Private: the numeric kernels of the reduce.* and gather.* kinds. Integer
+// sums are exact or fail with an overflow error; floating-point sums run in
+// element order, so results do not depend on the thread count.
+#pragma once
+
+#include <braid/error.hpp>
+#include <braid/value.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+namespace braid::kinds {
+
+__extension__ using Int128 = __int128;
+
+[[noreturn]] inline void throw_overflow() { throw Error("int64 overflow: the sum does not fit in 64 bits"); }
+
+inline std::int64_t add_checked(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) throw_overflow();
+  return r;
+}
+
+/// Exact sum of n int64. Blocks whose elements are all below 2^51 in
+/// magnitude cannot overflow, so they are summed with plain (vectorizable)
+/// wrapping adds; other blocks are summed with checked adds.
+inline std::int64_t sum_int64(const std::int64_t* p, std::size_t n) {
+  constexpr std::size_t kBlock = 4096;  // 4096 * 2^51 = 2^63
+  constexpr std::uint64_t kBias = std::uint64_t{1} << 51;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < n; i += kBlock) {
+    const std::size_t m = std::min(kBlock, n - i);
+    const std::int64_t* block = p + i;
+    std::uint64_t sum = 0, biased = 0;
+    for (std::size_t j = 0; j < m; ++j) {
+      const auto x = static_cast<std::uint64_t>(block[j]);
+      sum += x;
+      biased |= x + kBias;
+    }
+    std::int64_t block_sum;
+    if ((biased >> 52) == 0) {
+      block_sum = static_cast<std::int64_t>(sum);
+    } else {
+      block_sum = 0;
+      for (std::size_t j = 0; j < m; ++j) block_sum = add_checked(block_sum, block[j]);
+    }
+    total = add_checked(total, block_sum);
+  }
+  return total;
+}
+
+inline double sum_double(const double* p, std::size_t n) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += p[i];
+  return s;
+}
+
+/// Sum of a range, visiting every element (the compute-bound workload).
+inline std::int64_t sum_range(const Range& r) {
+  const std::size_t n = r.size();
+  if (n == 0) return 0;
+  const std::int64_t last = r.at(n - 1);
+  const auto mag = [](std::int64_t v) { return v < 0 ? -static_cast<Int128>(v) : static_cast<Int128>(v); };
+  const Int128 bound = static_cast<Int128>(n) * std::max(mag(r.begin), mag(last));
+  std::int64_t s = 0;
+  std::int64_t x = r.begin;
+  if (bound <= INT64_MAX) {
+    for (std::size_t i = 0; i < n; ++i, x += r.step) s += x;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) s = add_checked(s, r.at(i));
+  }
+  return s;
+}
+
+template <class T>
+T min_of(const T* p, std::size_t n) {
+  T m = p[0];
+  for (std::size_t i = 1; i < n; ++i) m = p[i] < m ? p[i] : m;
+  return m;
+}
+
+template <class T>
+T max_of(const T* p, std::size_t n) {
+  T m = p[0];
+  for (std::size_t i = 1; i < n; ++i) m = m < p[i] ? p[i] : m;
+  return m;
+}
+
+inline std::int64_t min_range(const Range& r) {
+  std::int64_t m = r.begin;
+  const std::size_t n = r.size();
+  for (std::size_t i = 1; i < n; ++i) m = std::min(m, r.at(i));
+  return m;
+}
+
+inline std::int64_t max_range(const Range& r) {
+  std::int64_t m = r.begin;
+  const std::size_t n = r.size();
+  for (std::size_t i = 1; i < n; ++i) m = std::max(m, r.at(i));
+  return m;
+}
+
+/// Number of elements of a sequence value (int64[], double[], range); 1 for anything else.
+inline std::size_t length_of(const Value& v) {
+  if (v.is<Slice<std::int64_t>>()) return v.get<Slice<std::int64_t>>().size();
+  if (v.is<Slice<double>>()) return v.get<Slice<double>>().size();
+  if (v.is<Range>()) return v.get<Range>().size();
+  return 1;
+}
+
+}  // namespace braid::kinds

@@ -1,0 +1,565 @@
+// The runtime: a validated spec becomes a tbb::flow::graph run inside a
+// tbb::task_arena.
+//
+// Every braid node becomes one tbb::flow node per input port (a join has
+// several) and every edge a make_edge between them, all carrying Message:
+//   source  -> input_node          map    -> function_node<Message, Message>
+//   flat map, gather, join port -> multifunction_node<Message, tuple<Message>>
+//   sink    -> function_node<Message, continue_msg>
+// Bodies run inside guard(): the first exception records a NodeError and
+// cancels the graph, so the run ends promptly instead of hanging. Gathers of
+// whole streams (depth-0 messages) and incomplete groups are settled after
+// wait_for_all(), when every source has ended.
+#include <braid/runtime.hpp>
+
+#include <nlohmann/json.hpp>
+#include <oneapi/tbb/concurrent_hash_map.h>
+#include <oneapi/tbb/concurrent_vector.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+
+namespace braid {
+namespace {
+
+namespace flow = tbb::flow;
+using FlatMapNode = flow::multifunction_node<Message, std::tuple<Message>>;
+using MapNode = flow::function_node<Message, Message>;
+using SinkNode = flow::function_node<Message, flow::continue_msg>;
+using SourceNode = flow::input_node<Message>;
+
+struct TagHashCompare {
+  static std::size_t hash(const Tag& t) { return t.hash(); }
+  static bool equal(const Tag& a, const Tag& b) { return a == b; }
+};
+
+/// A counting semaphore for a shared resource's capacity.
+class Semaphore {
+ public:
+  explicit Semaphore(std::size_t n) : available_(n) {}
+  void acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return available_ > 0; });
+    --available_;
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++available_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::size_t available_;
+};
+
+/// Holds a node's resources (acquired in one global order, so never deadlocks).
+class ResourceHold {
+ public:
+  explicit ResourceHold(const std::vector<Semaphore*>& resources) : resources_(resources) {
+    for (Semaphore* s : resources_) s->acquire();
+  }
+  ~ResourceHold() {
+    for (auto it = resources_.rbegin(); it != resources_.rend(); ++it) (*it)->release();
+  }
+  ResourceHold(const ResourceHold&) = delete;
+  ResourceHold& operator=(const ResourceHold&) = delete;
+
+ private:
+  const std::vector<Semaphore*>& resources_;
+};
+
+/// State shared by the nodes of one run.
+struct RunContext {
+  flow::graph graph;
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  std::optional<NodeError> error;
+
+  void fail(NodeError e) {
+    {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::move(e);
+    }
+    failed.store(true, std::memory_order_release);
+    graph.cancel();
+  }
+};
+
+/// What a gather holds while its groups fill.
+struct GatherState {
+  struct Group {
+    std::vector<Value> parts;
+    std::size_t arrived = 0;
+  };
+  tbb::concurrent_hash_map<Tag, Group, TagHashCompare> groups;
+  tbb::concurrent_vector<Message> stream;  // depth-0 messages: members of a whole stream
+};
+
+/// What a join holds while its keys fill.
+struct JoinState {
+  struct Pending {
+    std::vector<Value> values;
+    std::size_t arrived = 0;
+  };
+  std::vector<std::string> ports;
+  tbb::concurrent_hash_map<Tag, Pending, TagHashCompare> pending;
+};
+
+/// One braid node, compiled.
+struct CompiledNode {
+  const NodeSpec* spec = nullptr;
+  const Kind* kind = nullptr;
+  std::unique_ptr<NodeBody> body;
+  std::vector<Semaphore*> resources;
+  std::vector<std::string> input_names;
+  std::vector<flow::receiver<Message>*> inputs;  // one per input port
+  std::vector<flow::sender<Message>*> outputs;   // every sender of the output port
+  std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
+  std::unique_ptr<GatherState> gather;
+  std::unique_ptr<JoinState> join;
+};
+
+std::size_t tbb_concurrency(Concurrency c) { return c.is_unlimited() ? static_cast<std::size_t>(flow::unlimited) : c.value(); }
+
+std::string describe_exception(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+using OutPort = std::tuple_element_t<0, FlatMapNode::output_ports_type>;
+
+/// Lets a FlatMapBody emit into a multifunction_node's output port.
+class PortEmitter final : public Emitter {
+ public:
+  explicit PortEmitter(OutPort& port) : port_(port) {}
+  void emit(const Tag& tag, Value value) override { port_.try_put(Message{tag, std::move(value)}); }
+
+ private:
+  OutPort& port_;
+};
+
+/// Files `in` into its group; returns the group's tag and parts (in index
+/// order) when `in` completed it. Depth-0 messages wait for the stream's end.
+std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, const Message& in) {
+  if (in.tag.depth() == 0) {
+    g.stream.push_back(in);
+    return std::nullopt;
+  }
+  const Tag parent = in.tag.parent();
+  const Tag::Level level = in.tag.last();
+  decltype(g.groups)::accessor a;
+  if (g.groups.insert(a, parent)) a->second.parts.resize(level.count);
+  GatherState::Group& group = a->second;
+  if (level.count != group.parts.size() || level.index >= level.count)
+    throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
+                std::to_string(group.parts.size()) + " parts");
+  if (!group.parts[level.index].empty()) throw Error("tag " + in.tag.to_string() + " arrived twice");
+  group.parts[level.index] = in.value;
+  if (++group.arrived < group.parts.size()) return std::nullopt;
+  std::vector<Value> parts = std::move(group.parts);
+  g.groups.erase(a);
+  return std::make_pair(parent, std::move(parts));
+}
+
+/// Files `in` under its tag on `port`; returns the record when every port has one.
+std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message& in) {
+  decltype(j.pending)::accessor a;
+  if (j.pending.insert(a, in.tag)) a->second.values.resize(j.ports.size());
+  JoinState::Pending& p = a->second;
+  if (!p.values[port].empty())
+    throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
+  p.values[port] = in.value;
+  if (++p.arrived < j.ports.size()) return std::nullopt;
+  std::vector<std::pair<std::string, Value>> fields;
+  fields.reserve(j.ports.size());
+  for (std::size_t i = 0; i < j.ports.size(); ++i) fields.emplace_back(j.ports[i], std::move(p.values[i]));
+  j.pending.erase(a);
+  return Message{in.tag, Value::of(Record(std::move(fields)))};
+}
+
+class Compiler {
+ public:
+  Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry)
+      : ctx_(ctx), spec_(spec), registry_(registry) {}
+
+  /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
+  void build() {
+    for (const auto& [name, r] : spec_.resources)
+      semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
+    for (const NodeSpec& ns : spec_.nodes) {
+      nodes_.push_back(std::make_unique<CompiledNode>());
+      compile(ns, *nodes_.back());
+      by_id_.emplace(ns.id, nodes_.back().get());
+    }
+    for (const EdgeSpec& e : spec_.edges) connect(e);
+  }
+
+  void activate_sources() {
+    for (SourceNode* s : sources_) s->activate();
+  }
+
+  /// Nodes in topological order (ties in document order).
+  std::vector<CompiledNode*> topological() const {
+    std::map<const CompiledNode*, std::size_t> index;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) index.emplace(nodes_[i].get(), i);
+    std::vector<std::size_t> indegree(nodes_.size(), 0);
+    std::vector<std::vector<std::size_t>> next(nodes_.size());
+    for (const EdgeSpec& e : spec_.edges) {
+      std::size_t a = index.at(by_id_.at(e.from.node)), b = index.at(by_id_.at(e.to.node));
+      next[a].push_back(b);
+      ++indegree[b];
+    }
+    std::vector<CompiledNode*> order;
+    std::vector<std::size_t> ready;
+    for (std::size_t i = nodes_.size(); i-- > 0;)
+      if (indegree[i] == 0) ready.push_back(i);
+    while (!ready.empty()) {
+      std::size_t i = ready.back();
+      ready.pop_back();
+      order.push_back(nodes_[i].get());
+      for (auto it = next[i].rbegin(); it != next[i].rend(); ++it)
+        if (--indegree[*it] == 0) ready.push_back(*it);
+    }
+    return order;
+  }
+
+  /// Combines a whole stream's members (depth-0 messages) once every source
+  /// has ended. Returns whether it emitted anything.
+  bool settle_stream_gather(CompiledNode& node) {
+    GatherState& g = *node.gather;
+    if (g.stream.empty()) return false;
+    std::vector<Message> members(g.stream.begin(), g.stream.end());
+    g.stream.clear();
+    std::sort(members.begin(), members.end(), [](const Message& a, const Message& b) { return a.tag < b.tag; });
+    std::vector<Value> parts;
+    parts.reserve(members.size());
+    for (Message& m : members) parts.push_back(std::move(m.value));
+    const Tag stream_tag(0);
+    Value combined;
+    auto* body = static_cast<GatherBody*>(node.body.get());
+    if (!guard(node, &stream_tag, [&] { combined = body->combine(std::move(parts)); })) return false;
+    auto* fm = static_cast<FlatMapNode*>(node.tbb_nodes.front().get());
+    flow::output_port<0>(*fm).try_put(Message{stream_tag, std::move(combined)});
+    return true;
+  }
+
+  /// What never completed: gather groups and join keys still waiting.
+  std::vector<std::string> incomplete() const {
+    std::vector<std::string> missing;
+    for (const auto& node : nodes_) {
+      std::string who = "node '" + node->spec->id + "' (" + node->kind->name + ")";
+      if (node->gather) {
+        std::vector<std::pair<Tag, std::string>> lines;
+        for (const auto& [tag, group] : node->gather->groups) {
+          std::string absent;
+          for (std::size_t i = 0; i < group.parts.size(); ++i)
+            if (group.parts[i].empty()) absent += (absent.empty() ? "" : ", ") + std::to_string(i);
+          lines.emplace_back(tag, who + ": group " + tag.to_string() + " received " + std::to_string(group.arrived) +
+                                      " of " + std::to_string(group.parts.size()) + " parts; missing " + absent);
+        }
+        std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& l : lines) missing.push_back(std::move(l.second));
+      }
+      if (node->join) {
+        std::vector<std::pair<Tag, std::string>> lines;
+        for (const auto& [tag, p] : node->join->pending) {
+          std::string have, lack;
+          for (std::size_t i = 0; i < p.values.size(); ++i)
+            (p.values[i].empty() ? lack : have) +=
+                ((p.values[i].empty() ? lack : have).empty() ? "" : ", ") + node->join->ports[i];
+          lines.emplace_back(tag, who + ": tag " + tag.to_string() + " arrived on " + have + " but never on " + lack);
+        }
+        std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& l : lines) missing.push_back(std::move(l.second));
+      }
+    }
+    return missing;
+  }
+
+  /// Every collecting sink's messages, sorted by tag.
+  void collect(Result& result) {
+    for (const auto& node : nodes_)
+      if (node->kind->shape == Shape::kSink) {
+        auto* sink = static_cast<SinkBody*>(node->body.get());
+        if (sink->collects()) result.outputs.emplace(node->spec->id, sink->take());
+      }
+  }
+
+  /// Runs `f` as `node`'s body on the message tagged `tag`. Skipped once the
+  /// run has failed; an exception fails the run with the node's id, kind and tag.
+  template <class F>
+  bool guard(CompiledNode& node, const Tag* tag, F&& f) {
+    if (ctx_.failed.load(std::memory_order_acquire)) return false;
+    try {
+      if (node.resources.empty()) {
+        f();
+      } else {
+        ResourceHold hold(node.resources);
+        f();
+      }
+      return true;
+    } catch (...) {
+      ctx_.fail(NodeError(node.spec->id, node.kind->name, tag ? tag->to_string() : "",
+                          describe_exception(std::current_exception())));
+      return false;
+    }
+  }
+
+ private:
+  void compile(const NodeSpec& ns, CompiledNode& node) {
+    node.spec = &ns;
+    node.kind = registry_.find(ns.kind);
+    for (const std::string& r : ns.uses) node.resources.push_back(semaphores_.at(r).get());
+    std::sort(node.resources.begin(), node.resources.end());
+    node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
+    for (const PortSpec& p : node.kind->input_ports(ns.params)) node.input_names.push_back(p.name);
+    if (node.kind->make) {
+      NodeConfig config{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr};
+      try {
+        node.body = node.kind->make(config);
+        if (!node.body) throw Error("the kind's factory made no body");
+      } catch (...) {
+        throw NodeError(ns.id, ns.kind, "", describe_exception(std::current_exception()));
+      }
+    } else if (node.kind->shape != Shape::kJoin) {
+      throw Error("kind '" + node.kind->name + "' has no factory");
+    }
+    const std::size_t concurrency = tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
+    flow::graph& g = ctx_.graph;
+    CompiledNode* n = &node;
+    switch (node.kind->shape) {
+      case Shape::kSource: {
+        auto* body = static_cast<SourceBody*>(node.body.get());
+        auto item = std::make_shared<std::uint64_t>(0);
+        auto src = std::make_unique<SourceNode>(g, [this, n, body, item](tbb::flow_control& fc) -> Message {
+          Message m{Tag(*item), Value()};
+          bool more = false;
+          if (!guard(*n, nullptr, [&] { more = body->next(m.value); }) || !more) {
+            fc.stop();
+            return {};
+          }
+          ++*item;
+          return m;
+        });
+        sources_.push_back(src.get());
+        node.outputs.push_back(src.get());
+        node.tbb_nodes.push_back(std::move(src));
+        break;
+      }
+      case Shape::kMap: {
+        auto* body = static_cast<MapBody*>(node.body.get());
+        auto map = std::make_unique<MapNode>(g, concurrency, [this, n, body](const Message& in) -> Message {
+          Message out{in.tag, Value()};
+          guard(*n, &in.tag, [&] {
+            out.value = body->apply(in.value);
+            if (out.value.empty()) throw Error("the body returned an empty value");
+          });
+          return out;
+        });
+        node.inputs.push_back(map.get());
+        node.outputs.push_back(map.get());
+        node.tbb_nodes.push_back(std::move(map));
+        break;
+      }
+      case Shape::kFlatMap: {
+        auto* body = static_cast<FlatMapBody*>(node.body.get());
+        auto fm = std::make_unique<FlatMapNode>(
+            g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
+              PortEmitter emit(std::get<0>(ports));
+              guard(*n, &in.tag, [&] { body->apply(in, emit); });
+            });
+        node.inputs.push_back(fm.get());
+        node.outputs.push_back(&flow::output_port<0>(*fm));
+        node.tbb_nodes.push_back(std::move(fm));
+        break;
+      }
+      case Shape::kGather: {
+        node.gather = std::make_unique<GatherState>();
+        auto* body = static_cast<GatherBody*>(node.body.get());
+        auto fm = std::make_unique<FlatMapNode>(
+            g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
+              guard(*n, &in.tag, [&] {
+                auto done = gather_arrive(*n->gather, in);
+                if (!done) return;
+                Value combined = body->combine(std::move(done->second));
+                std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
+              });
+            });
+        node.inputs.push_back(fm.get());
+        node.outputs.push_back(&flow::output_port<0>(*fm));
+        node.tbb_nodes.push_back(std::move(fm));
+        break;
+      }
+      case Shape::kJoin: {
+        node.join = std::make_unique<JoinState>();
+        node.join->ports = node.input_names;
+        for (std::size_t port = 0; port < node.input_names.size(); ++port) {
+          auto fm = std::make_unique<FlatMapNode>(
+              g, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
+                guard(*n, &in.tag, [&] {
+                  if (std::optional<Message> done = join_arrive(*n->join, port, in))
+                    std::get<0>(ports).try_put(std::move(*done));
+                });
+              });
+          node.inputs.push_back(fm.get());
+          node.outputs.push_back(&flow::output_port<0>(*fm));
+          node.tbb_nodes.push_back(std::move(fm));
+        }
+        break;
+      }
+      case Shape::kSink: {
+        auto* body = static_cast<SinkBody*>(node.body.get());
+        auto sink = std::make_unique<SinkNode>(g, concurrency, [this, n, body](const Message& in) {
+          guard(*n, &in.tag, [&] { body->consume(in); });
+          return flow::continue_msg();
+        });
+        node.inputs.push_back(sink.get());
+        node.tbb_nodes.push_back(std::move(sink));
+        break;
+      }
+    }
+  }
+
+  void connect(const EdgeSpec& e) {
+    CompiledNode& from = *by_id_.at(e.from.node);
+    CompiledNode& to = *by_id_.at(e.to.node);
+    std::size_t port = 0;
+    if (!e.to.port.empty()) {
+      auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);
+      port = static_cast<std::size_t>(it - to.input_names.begin());
+    }
+    for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *to.inputs.at(port));
+  }
+
+  RunContext& ctx_;
+  const PipelineSpec& spec_;
+  const Registry& registry_;
+  std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
+  std::vector<std::unique_ptr<CompiledNode>> nodes_;
+  std::map<std::string, CompiledNode*, std::less<>> by_id_;
+  std::vector<SourceNode*> sources_;
+};
+
+}  // namespace
+
+std::size_t default_threads() { return static_cast<std::size_t>(tbb::info::default_concurrency()); }
+
+const Value& Result::value(std::string_view sink) const {
+  auto it = outputs.find(sink);
+  if (it == outputs.end()) throw Error("no output sink '" + std::string(sink) + "' in the result");
+  if (it->second.size() != 1)
+    throw Error("sink '" + std::string(sink) + "' received " + std::to_string(it->second.size()) +
+                " messages, not one");
+  return it->second.front().value;
+}
+
+Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions& options) {
+  validate(spec, registry);
+  const auto start = std::chrono::steady_clock::now();
+  Result result;
+  result.threads = options.threads ? options.threads : spec.threads ? spec.threads : default_threads();
+  std::optional<NodeError> error;
+  std::vector<std::string> missing;
+  // oneTBB caps workers at the core count; a run asked for more threads
+  // (oversubscription, e.g. to test determinism) lifts the cap while it runs.
+  std::optional<tbb::global_control> allow;
+  if (result.threads > default_threads())
+    allow.emplace(tbb::global_control::max_allowed_parallelism, result.threads);
+  tbb::task_arena arena(static_cast<int>(result.threads));
+  arena.execute([&] {
+    RunContext ctx;  // declared first: the graph outlives the nodes that point to it
+    Compiler compiler(ctx, spec, registry);
+    compiler.build();
+    compiler.activate_sources();
+    ctx.graph.wait_for_all();
+    for (CompiledNode* node : compiler.topological()) {
+      if (ctx.failed.load()) break;
+      if (node->gather && compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
+    }
+    if (ctx.failed.load()) {
+      error = ctx.error;
+      return;
+    }
+    missing = compiler.incomplete();
+    if (missing.empty()) compiler.collect(result);
+  });
+  if (error) throw *error;
+  if (!missing.empty()) throw IncompleteError(std::move(missing));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+namespace {
+/// JSON text with ", " and ": " separators at every level, on one line.
+void write_spaced(const nlohmann::json& j, std::string& out) {
+  if (j.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : j.items()) {
+      if (!first) out += ", ";
+      first = false;
+      out += nlohmann::json(key).dump() + ": ";
+      write_spaced(value, out);
+    }
+    out += '}';
+  } else if (j.is_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (i) out += ", ";
+      write_spaced(j[i], out);
+    }
+    out += ']';
+  } else {
+    out += j.dump();
+  }
+}
+
+nlohmann::json encode(const Value& v) {
+  nlohmann::json j;
+  if (!v.empty()) v.type()->encode(v, j);
+  return j;
+}
+}  // namespace
+
+std::string outputs_to_json_text(const Result& result, const std::vector<std::string>& sinks) {
+  std::vector<std::string> keys = sinks;
+  if (keys.empty())
+    for (const auto& [name, messages] : result.outputs) keys.push_back(name);
+  std::string out = "{";
+  for (const std::string& key : keys) {
+    auto it = result.outputs.find(key);
+    if (it == result.outputs.end()) throw Error("no output sink '" + key + "' in the result");
+    nlohmann::json value;
+    const std::vector<Message>& messages = it->second;
+    if (messages.size() == 1) {
+      value = encode(messages.front().value);
+    } else {
+      value = nlohmann::json::array();
+      for (const Message& m : messages) value.push_back(encode(m.value));
+    }
+    if (out.size() > 1) out += ", ";
+    out += nlohmann::json(key).dump() + ": ";
+    write_spaced(value, out);
+  }
+  return out + "}";
+}
+
+}  // namespace braid

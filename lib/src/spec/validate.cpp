@@ -1,0 +1,535 @@
+// Validation of a PipelineSpec against a Registry: every problem at once,
+// each with its JSON pointer, before anything runs.
+//
+// check() works in passes, and returns problems in this order:
+//   1. top level (a spec built in C++ may hold what JSON cannot say: no nodes,
+//      max_in_flight 0, a resource of capacity 0);
+//   2. per node, in declaration order: id, kind, params, concurrency, uses;
+//   3. outputs;
+//   4. edges, in order: unknown nodes and ports, inputs fed twice;
+//   5. per node: unconnected inputs and outputs;
+//   6. cycles;
+//   7. only when passes 4 and 6 found nothing: types and split depths, node
+//      by node in topological order (ties in declaration order).
+// A problem is not echoed by the passes after it: a node whose kind is
+// unknown has unknown ports and types, a node with a bad parameter or a
+// mismatched input gives an unknown type, a port named in a bad edge is not
+// also reported as unconnected.
+#include <braid/message.hpp>
+#include <braid/registry.hpp>
+#include <braid/spec.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace braid {
+namespace detail {
+bool is_node_id(std::string_view id);  // [A-Za-z_][A-Za-z0-9_-]*; defined in spec.cpp
+}  // namespace detail
+
+namespace {
+
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+/// `base` + "/" + `key`, escaped as a JSON pointer token.
+std::string child(const std::string& base, const std::string& key) {
+  return base + (nlohmann::json::json_pointer() / key).to_string();
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+std::vector<std::string> port_names(const std::vector<PortSpec>& ports) {
+  std::vector<std::string> out;
+  for (const PortSpec& p : ports) out.push_back(p.name);
+  return out;
+}
+
+/// " (did you mean 'x'?)" or `otherwise`.
+std::string suggestion(std::string_view word, const std::vector<std::string>& candidates,
+                       const std::string& otherwise) {
+  auto close = did_you_mean(word, candidates);
+  return close.empty() ? otherwise : " (did you mean '" + close.front() + "'?)";
+}
+
+struct NodeInfo {
+  const NodeSpec* spec = nullptr;
+  std::string pointer;           // "/nodes/ID"
+  const Kind* kind = nullptr;    // nullptr: unknown, so are its ports and types
+  bool duplicate = false;        // an id already used by an earlier node: ignored after pass 2
+  bool param_problems = false;
+  bool inputs_known = false;     // false when dynamic inputs could not be computed
+  std::vector<PortSpec> inputs;
+  std::vector<std::size_t> input_edge;  // per input port: the graph edge feeding it, or kNone
+  std::size_t output_edges = 0;
+  bool in_bad_edge_as_from = false;  // named by an edge that had a problem
+  bool in_bad_edge_as_to = false;
+
+  // "node 'stats' (join)"
+  std::string title() const { return "node '" + spec->id + "' (" + spec->kind + ")"; }
+};
+
+// An edge between two known nodes, with no problem: what cycles, types and depths follow.
+struct GraphEdge {
+  std::size_t from;
+  std::size_t to;
+  std::size_t to_port;  // kNone when the target's kind (so its ports) is unknown
+  std::string pointer;
+};
+
+class Checker {
+ public:
+  Checker(const PipelineSpec& spec, const Registry& registry) : spec_(spec), registry_(registry) {}
+
+  std::vector<Problem> run() {
+    check_top_level();
+    nodes_.resize(spec_.nodes.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i) check_node(i);
+    check_outputs();
+    bool edge_problems = check_edges();
+    check_unconnected();
+    adjacency_.assign(nodes_.size(), {});
+    for (std::size_t e = 0; e < edges_.size(); ++e) adjacency_[edges_[e].from].push_back(e);
+    bool cycles = check_cycles();
+    if (!edge_problems && !cycles) check_types_and_depths();
+    return std::move(problems_);
+  }
+
+ private:
+  void report(std::string pointer, std::string code, std::string message) {
+    problems_.push_back({std::move(pointer), std::move(code), std::move(message)});
+  }
+
+  // --- pass 1 ---------------------------------------------------------------
+  void check_top_level() {
+    if (spec_.max_in_flight && *spec_.max_in_flight == 0)
+      report("/max_in_flight", "bad-type", "must be a positive integer, got 0");
+    for (const auto& [name, resource] : spec_.resources)
+      if (resource.capacity == 0)
+        report(child(child("/resources", name), "capacity"), "bad-type", "must be a positive integer, got 0");
+    if (spec_.nodes.empty()) report("/nodes", "empty", "a pipeline needs at least one node");
+  }
+
+  // --- pass 2 ---------------------------------------------------------------
+  void check_node(std::size_t i) {
+    NodeInfo& n = nodes_[i];
+    const NodeSpec& node = spec_.nodes[i];
+    n.spec = &node;
+    n.pointer = child("/nodes", node.id);
+    if (!by_id_.emplace(node.id, i).second) {
+      n.duplicate = true;
+      report(n.pointer, "duplicate-id", "node id '" + node.id + "' is used by more than one node");
+      return;
+    }
+    if (!detail::is_node_id(node.id))
+      report(n.pointer, "bad-id", "invalid node id '" + node.id + "': ids match [A-Za-z_][A-Za-z0-9_-]*");
+
+    if (node.kind.empty()) {
+      report(child(n.pointer, "kind"), "missing-key", "missing required key 'kind'");
+    } else if (!(n.kind = registry_.find(node.kind))) {
+      report(child(n.pointer, "kind"), "unknown-kind",
+             "unknown kind '" + node.kind + "'" + suggestion(node.kind, registry_.names(), " (see 'braid kinds')"));
+    }
+    if (n.kind) {
+      check_params(n);
+      check_concurrency(n);
+    }
+    for (std::size_t u = 0; u < node.uses.size(); ++u) {
+      const std::string& name = node.uses[u];
+      if (spec_.resources.count(name)) continue;
+      std::vector<std::string> declared;
+      for (const auto& r : spec_.resources) declared.push_back(r.first);
+      report(child(n.pointer, "uses") + "/" + std::to_string(u), "unknown-resource",
+             "unknown resource '" + name + "'" + suggestion(name, declared, " (declare it under \"resources\")"));
+    }
+  }
+
+  void check_params(NodeInfo& n) {
+    const Kind& kind = *n.kind;
+    const Params& params = n.spec->params;
+    const std::string base = child(n.pointer, "params");
+    const std::size_t before = problems_.size();
+    std::vector<std::string> names;
+    for (const ParamSpec& p : kind.params) names.push_back(p.name);
+
+    for (const auto& [name, value] : params.json().items()) {
+      auto it = std::find_if(kind.params.begin(), kind.params.end(),
+                             [&, &key = name](const ParamSpec& p) { return p.name == key; });
+      if (it == kind.params.end()) {
+        std::string takes = names.empty() ? " (" + kind.name + " takes none)"
+                                          : " (" + kind.name + " takes: " + join(names) + ")";
+        report(child(base, name), "unknown-param", "unknown parameter" + suggestion(name, names, takes));
+      } else if (it->check) {
+        std::string complaint = it->check(value);
+        if (!complaint.empty()) report(child(base, name), "bad-param", complaint);
+      }
+    }
+    for (const ParamSpec& p : kind.params)
+      if (p.required && !params.has(p.name))
+        report(child(base, p.name), "missing-param", "missing required parameter: " + p.type);
+
+    if (problems_.size() == before && kind.check_params) {
+      try {
+        for (const auto& [suffix, message] : kind.check_params(params)) report(base + suffix, "bad-param", message);
+      } catch (const std::exception& e) {
+        report(base, "bad-param", e.what());
+      }
+    }
+    n.param_problems = problems_.size() != before;
+
+    try {
+      n.inputs = kind.input_ports(params);
+      n.inputs_known = true;
+    } catch (const std::exception& e) {
+      if (!n.param_problems) report(base, "bad-param", e.what());
+      n.param_problems = true;
+    }
+    n.input_edge.assign(n.inputs.size(), kNone);
+  }
+
+  void check_concurrency(const NodeInfo& n) {
+    const auto& c = n.spec->concurrency;
+    if (n.kind->shape == Shape::kSource && c && c->value() != 1)
+      report(child(n.pointer, "concurrency"), "bad-concurrency",
+             "a source runs serially; remove concurrency or set \"serial\"");
+  }
+
+  // --- pass 3 ---------------------------------------------------------------
+  std::size_t find(const std::string& id) const {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? kNone : it->second;
+  }
+
+  std::string unknown_node(const std::string& id) const {
+    std::vector<std::string> ids;
+    ids.reserve(spec_.nodes.size());
+    for (const NodeSpec& n : spec_.nodes) ids.push_back(n.id);
+    return "unknown node '" + id + "'" + suggestion(id, ids, "");
+  }
+
+  void check_outputs() {
+    for (std::size_t i = 0; i < spec_.outputs.size(); ++i) {
+      const std::string pointer = "/outputs/" + std::to_string(i);
+      std::size_t n = find(spec_.outputs[i]);
+      if (n == kNone) report(pointer, "unknown-node", unknown_node(spec_.outputs[i]));
+      else if (nodes_[n].kind && nodes_[n].kind->shape != Shape::kSink)
+        report(pointer, "not-a-sink", nodes_[n].title() + " is not a sink");
+    }
+  }
+
+  // --- pass 4 ---------------------------------------------------------------
+  // Returns whether any edge had a problem.
+  bool check_edges() {
+    bool any = false;
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
+      const EdgeSpec& edge = spec_.edges[e];
+      const std::string pointer = edge.pointer.empty() ? "/edges/" + std::to_string(e) : edge.pointer;
+      const std::size_t before = problems_.size();
+      std::size_t from = find(edge.from.node);
+      std::size_t to = find(edge.to.node);
+
+      if (from == kNone) report(pointer, "unknown-node", unknown_node(edge.from.node));
+      else check_from_port(nodes_[from], edge.from, pointer);
+
+      std::size_t port = kNone;
+      if (to == kNone) report(pointer, "unknown-node", unknown_node(edge.to.node));
+      else port = check_to_port(nodes_[to], edge.to, pointer);
+
+      if (problems_.size() == before && port != kNone) {
+        std::size_t& feeder = nodes_[to].input_edge[port];
+        if (feeder != kNone)
+          report(pointer, "duplicate-input",
+                 "input '" + edge.to.node + "." + nodes_[to].inputs[port].name + "' is already connected by " +
+                     edges_[feeder].pointer);
+      }
+      if (problems_.size() != before) {
+        any = true;
+        if (from != kNone) nodes_[from].in_bad_edge_as_from = true;
+        if (to != kNone) nodes_[to].in_bad_edge_as_to = true;
+        continue;
+      }
+      if (port != kNone) nodes_[to].input_edge[port] = edges_.size();
+      nodes_[from].output_edges++;
+      edges_.push_back(GraphEdge{from, to, port, pointer});
+    }
+    return any;
+  }
+
+  void check_from_port(const NodeInfo& n, const Endpoint& end, const std::string& pointer) {
+    if (!n.kind) return;
+    const auto& outputs = n.kind->outputs;
+    if (outputs.empty()) {
+      report(pointer, "unknown-port", n.title() + " has no output port");
+    } else if (!end.port.empty() && end.port != outputs.front().name) {
+      report(pointer, "unknown-port", n.title() + " has no output port '" + end.port + "'" +
+                                          port_hint(end.port, outputs, "output"));
+    }
+  }
+
+  // The input port `end` names, or kNone when it names none or the ports are unknown.
+  std::size_t check_to_port(const NodeInfo& n, const Endpoint& end, const std::string& pointer) {
+    if (!n.kind || !n.inputs_known) return kNone;
+    const auto& inputs = n.inputs;
+    if (inputs.empty()) {
+      report(pointer, "unknown-port", n.title() + " has no input port");
+      return kNone;
+    }
+    if (end.port.empty()) {
+      if (inputs.size() == 1) return 0;
+      report(pointer, "ambiguous-port",
+             n.title() + " has several input ports; name one, as in '" + n.spec->id + "." + inputs.front().name +
+                 "' (input ports: " + join(port_names(inputs)) + ")");
+      return kNone;
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i].name == end.port) return i;
+    report(pointer, "unknown-port",
+           n.title() + " has no input port '" + end.port + "'" + port_hint(end.port, inputs, "input"));
+    return kNone;
+  }
+
+  static std::string port_hint(const std::string& port, const std::vector<PortSpec>& ports, const char* direction) {
+    auto names = port_names(ports);
+    return suggestion(port, names, std::string(" (") + direction + " ports: " + join(names) + ")");
+  }
+
+  // --- pass 5 ---------------------------------------------------------------
+  void check_unconnected() {
+    for (const NodeInfo& n : nodes_) {
+      if (n.duplicate || !n.kind) continue;
+      if (!n.in_bad_edge_as_to)
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+          if (n.input_edge[i] == kNone)
+            report(n.pointer, "unconnected-input", "input '" + n.inputs[i].name + "' is not connected");
+      if (!n.in_bad_edge_as_from && !n.kind->outputs.empty() && n.output_edges == 0)
+        report(n.pointer, "unconnected-output",
+               "output '" + n.kind->outputs.front().name + "' is not connected; its results would be lost");
+    }
+  }
+
+  // --- pass 6 ---------------------------------------------------------------
+  // Reports one cycle per strongly connected component that has one, in the
+  // order of the components' first nodes. Returns whether there was any.
+  bool check_cycles() {
+    std::vector<std::size_t> component = strong_components();
+    // The first node (in declaration order) of each component with a cycle.
+    std::vector<std::size_t> size(nodes_.size(), 0);
+    for (std::size_t c : component)
+      if (c != kNone) ++size[c];
+    std::vector<bool> started(nodes_.size(), false);
+    bool any = false;
+    for (std::size_t v = 0; v < nodes_.size(); ++v) {
+      std::size_t c = component[v];
+      if (c == kNone || started[c]) continue;
+      started[c] = true;
+      bool self_loop = false;
+      for (std::size_t e : adjacency_[v]) self_loop = self_loop || edges_[e].to == v;
+      if (size[c] < 2 && !self_loop) continue;
+      any = true;
+      report("/edges", "cycle", "cycle: " + cycle_through(v, component));
+    }
+    return any;
+  }
+
+  // Tarjan's algorithm without recursion: node -> component number (kNone for duplicates).
+  std::vector<std::size_t> strong_components() const {
+    const std::size_t n = nodes_.size();
+    std::vector<std::size_t> index(n, kNone), low(n, 0), component(n, kNone);
+    std::vector<bool> on_stack(n, false);
+    std::vector<std::size_t> stack;
+    std::vector<std::pair<std::size_t, std::size_t>> calls;  // (node, next adjacency position)
+    std::size_t counter = 0, components = 0;
+    for (std::size_t root = 0; root < n; ++root) {
+      if (nodes_[root].duplicate || index[root] != kNone) continue;
+      calls.emplace_back(root, 0);
+      index[root] = low[root] = counter++;
+      stack.push_back(root);
+      on_stack[root] = true;
+      while (!calls.empty()) {
+        auto& [v, next] = calls.back();
+        if (next < adjacency_[v].size()) {
+          std::size_t w = edges_[adjacency_[v][next++]].to;
+          if (index[w] == kNone) {
+            index[w] = low[w] = counter++;
+            stack.push_back(w);
+            on_stack[w] = true;
+            calls.emplace_back(w, 0);
+          } else if (on_stack[w]) {
+            low[v] = std::min(low[v], index[w]);
+          }
+          continue;
+        }
+        std::size_t done = v;
+        calls.pop_back();
+        if (!calls.empty()) low[calls.back().first] = std::min(low[calls.back().first], low[done]);
+        if (low[done] == index[done]) {
+          std::size_t w;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            component[w] = components;
+          } while (w != done);
+          ++components;
+        }
+      }
+    }
+    // Number components by their first node in declaration order, so callers can index by node.
+    std::vector<std::size_t> renumber(components, kNone);
+    for (std::size_t v = 0; v < n; ++v)
+      if (component[v] != kNone) {
+        if (renumber[component[v]] == kNone) renumber[component[v]] = v;
+        component[v] = renumber[component[v]];
+      }
+    return component;
+  }
+
+  // "a -> b -> c -> a": a shortest cycle from `start` back to it, inside its component.
+  std::string cycle_through(std::size_t start, const std::vector<std::size_t>& component) const {
+    std::unordered_map<std::size_t, std::size_t> parent;  // node -> node it was reached from
+    std::queue<std::size_t> queue;
+    queue.push(start);
+    std::size_t last = kNone;
+    while (!queue.empty() && last == kNone) {
+      std::size_t v = queue.front();
+      queue.pop();
+      for (std::size_t e : adjacency_[v]) {
+        std::size_t w = edges_[e].to;
+        if (w == start) {
+          last = v;
+          break;
+        }
+        if (component[w] == component[start] && !parent.count(w)) {
+          parent[w] = v;
+          queue.push(w);
+        }
+      }
+    }
+    std::vector<std::string> path{spec_.nodes[start].id};
+    for (std::size_t v = last; v != start; v = parent.at(v)) path.push_back(spec_.nodes[v].id);
+    std::reverse(path.begin() + 1, path.end());
+    path.push_back(spec_.nodes[start].id);
+    return join(path, " -> ");
+  }
+
+  // --- pass 7 ---------------------------------------------------------------
+  void check_types_and_depths() {
+    const std::size_t n = nodes_.size();
+    std::vector<std::size_t> waiting(n, 0);
+    for (const GraphEdge& e : edges_) ++waiting[e.to];
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t v = 0; v < n; ++v)
+      if (!nodes_[v].duplicate && waiting[v] == 0) ready.push(v);
+    out_type_.assign(n, nullptr);
+    depth_.assign(n, std::nullopt);
+    while (!ready.empty()) {
+      std::size_t v = ready.top();
+      ready.pop();
+      check_node_types(v);
+      check_node_depth(v);
+      for (std::size_t e : adjacency_[v])
+        if (--waiting[edges_[e].to] == 0) ready.push(edges_[e].to);
+    }
+  }
+
+  void check_node_types(std::size_t v) {
+    const NodeInfo& n = nodes_[v];
+    if (!n.kind) return;
+    bool mismatch = false;
+    std::vector<const Type*> arriving(n.inputs.size(), nullptr);
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      if (n.input_edge[i] == kNone) continue;
+      const GraphEdge& e = edges_[n.input_edge[i]];
+      const Type* type = arriving[i] = out_type_[e.from];
+      const auto& accepts = n.inputs[i].types;
+      if (!type || accepts.empty() || std::find(accepts.begin(), accepts.end(), type->name()) != accepts.end())
+        continue;
+      mismatch = true;
+      const NodeInfo& from = nodes_[e.from];
+      report(e.pointer, "type-mismatch",
+             "type mismatch: '" + from.spec->id + "." + from.kind->outputs.front().name + "' gives " + type->name() +
+                 ", '" + n.spec->id + "." + n.inputs[i].name + "' accepts " + join(accepts));
+    }
+    if (n.kind->outputs.empty() || mismatch || n.param_problems) return;
+    if (n.kind->infer) {
+      std::string error;
+      const Type* type = nullptr;
+      try {
+        type = n.kind->infer(n.spec->params, arriving, error);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      if (!error.empty()) report(n.pointer, "type-mismatch", error);
+      else out_type_[v] = type;
+    } else if (n.kind->outputs.front().types.size() == 1) {
+      out_type_[v] = find_type(n.kind->outputs.front().types.front());
+    }
+  }
+
+  void check_node_depth(std::size_t v) {
+    const NodeInfo& n = nodes_[v];
+    if (!n.kind) return;
+    std::optional<int> in;
+    if (n.kind->shape == Shape::kSource) in = 0;
+    std::vector<std::string> arrivals;  // "port: depth", for a join's complaint
+    bool differ = false;
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      if (n.input_edge[i] == kNone) continue;
+      auto d = depth_[edges_[n.input_edge[i]].from];
+      if (!d) continue;
+      arrivals.push_back(n.inputs[i].name + ": " + std::to_string(*d));
+      if (in && *in != *d) differ = true;
+      in = in ? std::max(*in, *d) : *d;
+    }
+    if (!in) return;
+    if (differ && n.kind->shape == Shape::kJoin) {
+      report(n.pointer, "depth-mismatch",
+             "inputs arrive at different split depths (" + join(arrivals) + "); their tags can never match");
+      return;
+    }
+    int out = std::max(0, *in + n.kind->depth_change);  // a gather at depth 0 gathers a whole stream
+    if (out > static_cast<int>(Tag::kMaxDepth)) {
+      report(n.pointer, "too-deep",
+             "splits nested " + std::to_string(out) + " deep; at most " + std::to_string(Tag::kMaxDepth) +
+                 " are supported");
+      return;
+    }
+    depth_[v] = out;
+  }
+
+  const PipelineSpec& spec_;
+  const Registry& registry_;
+  std::vector<Problem> problems_;
+  std::vector<NodeInfo> nodes_;
+  std::unordered_map<std::string_view, std::size_t> by_id_;
+  std::vector<GraphEdge> edges_;
+  std::vector<std::vector<std::size_t>> adjacency_;  // node -> its graph edges, in edge order
+  std::vector<const Type*> out_type_;
+  std::vector<std::optional<int>> depth_;
+};
+
+}  // namespace
+
+std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry) {
+  return Checker(spec, registry).run();
+}
+
+void validate(const PipelineSpec& spec, const Registry& registry) {
+  auto problems = check(spec, registry);
+  if (!problems.empty()) throw SpecError(std::move(problems));
+}
+
+}  // namespace braid

@@ -1,0 +1,267 @@
+// Value, the process-wide type table and the built-in types' JSON codecs.
+#include <braid/value.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace braid {
+namespace {
+
+std::string got(const nlohmann::json& j) {
+  std::string text = j.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
+bool fits_int64(const nlohmann::json& j) {
+  return j.is_number_integer() &&
+         !(j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX));
+}
+
+void encode_double(double d, nlohmann::json& out) {
+  if (std::isfinite(d))
+    out = d;
+  else
+    out = nullptr;  // JSON has no NaN or infinity
+}
+
+template <class E>
+TypeCodec sequence_codec() {
+  TypeCodec c;
+  c.encode = [](const Value& v, nlohmann::json& out) {
+    out = nlohmann::json::array();
+    auto& arr = out.get_ref<nlohmann::json::array_t&>();
+    Slice<E> s = v.get<Slice<E>>();
+    arr.reserve(s.size());
+    for (E x : s) {
+      if constexpr (std::is_same_v<E, double>) {
+        nlohmann::json j;
+        encode_double(x, j);
+        arr.push_back(std::move(j));
+      } else {
+        arr.emplace_back(x);
+      }
+    }
+  };
+  c.decode = [](const nlohmann::json& j) {
+    const char* what = std::is_same_v<E, double> ? "an array of numbers" : "an array of integers";
+    if (!j.is_array()) throw TypeError(std::string("expected ") + what + ", got " + got(j));
+    std::vector<E> xs;
+    xs.reserve(j.size());
+    for (const auto& e : j) {
+      bool ok = std::is_same_v<E, double> ? e.is_number() : fits_int64(e);
+      if (!ok) throw TypeError(std::string("expected ") + what + ", got element " + got(e));
+      xs.push_back(e.get<E>());
+    }
+    return Value::of(Slice<E>(std::move(xs)));
+  };
+  return c;
+}
+
+class TypeTable {
+ public:
+  TypeTable() {
+    TypeCodec i64;
+    i64.encode = [](const Value& v, nlohmann::json& out) { out = v.get<std::int64_t>(); };
+    i64.decode = [](const nlohmann::json& j) {
+      if (!fits_int64(j)) throw TypeError("expected an integer, got " + got(j));
+      return Value::of(j.get<std::int64_t>());
+    };
+    add(typeid(std::int64_t), "int64", i64);
+
+    TypeCodec dbl;
+    dbl.encode = [](const Value& v, nlohmann::json& out) { encode_double(v.get<double>(), out); };
+    dbl.decode = [](const nlohmann::json& j) {
+      if (!j.is_number()) throw TypeError("expected a number, got " + got(j));
+      return Value::of(j.get<double>());
+    };
+    add(typeid(double), "double", dbl);
+
+    TypeCodec boolean;
+    boolean.encode = [](const Value& v, nlohmann::json& out) { out = v.get<bool>(); };
+    boolean.decode = [](const nlohmann::json& j) {
+      if (!j.is_boolean()) throw TypeError("expected true or false, got " + got(j));
+      return Value::of(j.get<bool>());
+    };
+    add(typeid(bool), "bool", boolean);
+
+    TypeCodec str;
+    str.encode = [](const Value& v, nlohmann::json& out) { out = v.get<std::string>(); };
+    str.decode = [](const nlohmann::json& j) {
+      if (!j.is_string()) throw TypeError("expected a string, got " + got(j));
+      return Value::of(j.get<std::string>());
+    };
+    add(typeid(std::string), "string", str);
+
+    add(typeid(Slice<std::int64_t>), "int64[]", sequence_codec<std::int64_t>());
+    add(typeid(Slice<double>), "double[]", sequence_codec<double>());
+
+    TypeCodec range;
+    range.encode = [](const Value& v, nlohmann::json& out) {
+      const Range& r = v.get<Range>();
+      out = {{"begin", r.begin}, {"end", r.end}, {"step", r.step}};
+    };
+    add(typeid(Range), "range", range);
+
+    TypeCodec record;
+    record.encode = [](const Value& v, nlohmann::json& out) {
+      out = nlohmann::json::object();
+      for (const auto& [name, field] : v.get<Record>().fields()) {
+        if (field.empty()) throw TypeError("record field '" + name + "' is empty");
+        field.type()->encode(field, out[name]);
+      }
+    };
+    add(typeid(Record), "record", record);
+
+    TypeCodec list;
+    list.encode = [](const Value& v, nlohmann::json& out) {
+      out = nlohmann::json::array();
+      for (const Value& e : v.get<List>()) {
+        nlohmann::json j;
+        if (!e.empty()) e.type()->encode(e, j);
+        out.push_back(std::move(j));
+      }
+    };
+    add(typeid(List), "list", list);
+
+    TypeCodec mean;
+    mean.encode = [](const Value& v, nlohmann::json& out) { encode_double(v.get<Mean>().value(), out); };
+    add(typeid(Mean), "mean", mean);
+  }
+
+  const Type& add(std::type_index cpp, std::string name, TypeCodec codec) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto by_cpp = by_cpp_.find(cpp);
+    auto by_name = by_name_.find(name);
+    if (by_cpp != by_cpp_.end() && by_cpp->second->name() == name) return *by_cpp->second;
+    if (by_cpp != by_cpp_.end())
+      throw std::invalid_argument("braid::register_type: this C++ type is already registered as '" +
+                                  by_cpp->second->name() + "'");
+    if (by_name != by_name_.end())
+      throw std::invalid_argument("braid::register_type: the name '" + name +
+                                  "' is already taken by another C++ type");
+    if (name.empty()) throw std::invalid_argument("braid::register_type: a type needs a name");
+    auto type = std::make_unique<Type>(name, cpp, std::move(codec));
+    const Type* raw = type.get();
+    by_cpp_.emplace(cpp, std::move(type));
+    by_name_.emplace(std::move(name), raw);
+    return *raw;
+  }
+
+  const Type* find(std::type_index cpp) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = by_cpp_.find(cpp);
+    return it == by_cpp_.end() ? nullptr : it->second.get();
+  }
+
+  const Type* find(std::string_view name) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::type_index, std::unique_ptr<Type>> by_cpp_;
+  std::map<std::string, const Type*, std::less<>> by_name_;
+};
+
+TypeTable& table() {
+  static TypeTable t;
+  return t;
+}
+
+}  // namespace
+
+Type::Type(std::string name, std::type_index cpp_type, TypeCodec codec)
+    : name_(std::move(name)), cpp_type_(cpp_type), codec_(std::move(codec)) {}
+
+void Type::encode(const Value& value, nlohmann::json& out) const {
+  if (!codec_.encode) throw TypeError("values of type " + name_ + " cannot be written as JSON (no codec)");
+  codec_.encode(value, out);
+}
+
+Value Type::decode(const nlohmann::json& in) const {
+  if (!codec_.decode) throw TypeError("values of type " + name_ + " cannot be read from JSON (no codec)");
+  return codec_.decode(in);
+}
+
+namespace detail {
+const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec) {
+  return table().add(cpp_type, std::move(name), std::move(codec));
+}
+
+const Type& type_for(std::type_index cpp_type) {
+  const Type* t = table().find(cpp_type);
+  if (!t)
+    throw TypeError(std::string("C++ type ") + cpp_type.name() +
+                    " is not a registered braid type (call braid::register_type first)");
+  return *t;
+}
+}  // namespace detail
+
+const Type* find_type(std::string_view name) { return table().find(name); }
+
+const std::string& Value::type_name() const noexcept {
+  static const std::string kEmpty = "empty";
+  return type_ ? type_->name() : kEmpty;
+}
+
+void Value::throw_mismatch(const Type& wanted) const {
+  throw TypeError("expected a value of type " + wanted.name() + ", got " + type_name());
+}
+
+std::size_t Range::size() const noexcept {
+  auto u = [](std::int64_t x) { return static_cast<std::uint64_t>(x); };
+  if (step > 0) {
+    if (begin >= end) return 0;
+    return static_cast<std::size_t>((u(end) - u(begin) - 1) / u(step) + 1);
+  }
+  if (begin <= end) return 0;
+  std::uint64_t magnitude = u(-(step + 1)) + 1;
+  return static_cast<std::size_t>((u(begin) - u(end) - 1) / magnitude + 1);
+}
+
+Range Range::sub(std::size_t offset, std::size_t count) const noexcept {
+  std::size_t n = size();
+  Range r;
+  r.step = step;
+  r.begin = at(offset);
+  r.end = offset + count >= n ? end : at(offset + count);
+  if (count == 0) r.end = r.begin;
+  return r;
+}
+
+double Mean::value() const noexcept {
+  if (count == 0) return std::numeric_limits<double>::quiet_NaN();
+  double sum = integral ? static_cast<double>(int_sum) : double_sum;
+  return sum / static_cast<double>(count);
+}
+
+const Value* Record::find(std::string_view name) const noexcept {
+  for (const auto& field : fields_)
+    if (field.first == name) return &field.second;
+  return nullptr;
+}
+
+const Value& Record::at(std::string_view name) const {
+  if (const Value* v = find(name)) return *v;
+  std::string names;
+  for (const auto& field : fields_) names += (names.empty() ? "" : ", ") + field.first;
+  throw TypeError("record has no field '" + std::string(name) + "' (fields: " + names + ")");
+}
+
+std::string to_json_text(const Value& value) {
+  if (value.empty()) return "null";
+  nlohmann::json j;
+  value.type()->encode(value, j);
+  return j.dump();
+}
+
+}  // namespace braid

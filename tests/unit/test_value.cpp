@@ -1,0 +1,185 @@
+// Unit tests of the value layer: Value, Slice, Range, Record, types and codecs, Tag.
+#include <braid/message.hpp>
+#include <braid/value.hpp>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <limits>
+
+using braid::Range;
+using braid::Slice;
+using braid::Tag;
+using braid::Value;
+
+TEST_CASE("scalars are stored inline with their registered types") {
+  Value i = Value::of(42);
+  CHECK(i.type()->name() == "int64");
+  CHECK(i.get<std::int64_t>() == 42);
+  CHECK(i.object() == nullptr);  // no heap allocation for a number
+  CHECK(Value::of(2.5).type()->name() == "double");
+  CHECK(Value::of(true).get<bool>());
+  CHECK(Value::of("text").get<std::string>() == "text");
+  CHECK(Value::of(std::string("s")).type_name() == "string");
+  CHECK(Value().empty());
+  CHECK(Value().type_name() == "empty");
+}
+
+TEST_CASE("get with the wrong type throws a TypeError naming both types") {
+  Value v = Value::of(1);
+  CHECK_THROWS_WITH_AS(v.get<double>(), "expected a value of type double, got int64", braid::TypeError);
+  CHECK_FALSE(v.is<double>());
+  CHECK(v.is<std::int64_t>());
+}
+
+TEST_CASE("a slice's sub-slices are views sharing the owner: no element is copied") {
+  Slice<std::int64_t> all(std::vector<std::int64_t>{1, 2, 3, 4, 5, 6});
+  long owners_before = all.owner().use_count();
+  Slice<std::int64_t> part = all.sub(2, 3);
+  CHECK(part.data() == all.data() + 2);
+  CHECK(part.size() == 3);
+  CHECK(part.to_vector() == std::vector<std::int64_t>{3, 4, 5});
+  CHECK(all.owner().use_count() == owners_before + 1);
+
+  Value v = Value::of(part);
+  CHECK(v.type()->name() == "int64[]");
+  Slice<std::int64_t> back = v.get<Slice<std::int64_t>>();
+  CHECK(back.data() == part.data());
+  CHECK(back.size() == 3);
+  Value copy = v;  // copying the value copies no elements either
+  CHECK(copy.get<Slice<std::int64_t>>().data() == part.data());
+}
+
+TEST_CASE("a std::vector of int64 or double becomes a sequence owning it") {
+  CHECK(Value::of(std::vector<std::int64_t>{1, 2}).type()->name() == "int64[]");
+  CHECK(Value::of(std::vector<double>{1.5}).get<Slice<double>>()[0] == 1.5);
+}
+
+TEST_CASE("range sizes are half-open like Python's") {
+  CHECK(Range{0, 10, 1}.size() == 10);
+  CHECK(Range{1, 11, 1}.size() == 10);
+  CHECK(Range{0, 10, 3}.size() == 4);  // 0 3 6 9
+  CHECK(Range{10, 0, -1}.size() == 10);
+  CHECK(Range{10, 0, -3}.size() == 4);  // 10 7 4 1
+  CHECK(Range{0, 0, 1}.size() == 0);
+  CHECK(Range{5, 0, 1}.size() == 0);
+  CHECK(Range{0, 5, -1}.size() == 0);
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  CHECK(Range{kMin, kMax, 1}.size() == std::numeric_limits<std::uint64_t>::max());
+  CHECK(Range{kMax, kMin, kMin}.size() == 2);  // kMax, -1
+}
+
+TEST_CASE("range sub-ranges cover the same elements") {
+  Range r{3, 40, 4};  // 3 7 11 ... 39: 10 elements
+  REQUIRE(r.size() == 10);
+  Range a = r.sub(0, 4), b = r.sub(4, 6);
+  CHECK(a.size() == 4);
+  CHECK(b.size() == 6);
+  CHECK(a.at(0) == 3);
+  CHECK(b.at(0) == 19);
+  CHECK(b.at(5) == 39);
+  CHECK(r.sub(10, 0).size() == 0);
+}
+
+TEST_CASE("built-in codecs write JSON") {
+  CHECK(braid::to_json_text(Value::of(-7)) == "-7");
+  CHECK(braid::to_json_text(Value::of(0.1)) == "0.1");
+  CHECK(braid::to_json_text(Value::of(std::nan(""))) == "null");
+  CHECK(braid::to_json_text(Value::of(false)) == "false");
+  CHECK(braid::to_json_text(Value::of("a\"b")) == "\"a\\\"b\"");
+  CHECK(braid::to_json_text(Value::of(std::vector<std::int64_t>{1, 2})) == "[1,2]");
+  CHECK(braid::to_json_text(Value::of(std::vector<double>{0.5})) == "[0.5]");
+  CHECK(braid::to_json_text(Value::of(Range{1, 11, 1})) == R"({"begin":1,"end":11,"step":1})");
+  braid::Record rec({{"sum", Value::of(10)}, {"count", Value::of(4)}});
+  CHECK(braid::to_json_text(Value::of(rec)) == R"({"count":4,"sum":10})");
+  CHECK(braid::to_json_text(Value::of(braid::List{Value::of(1), Value::of("x")})) == R"([1,"x"])");
+  braid::Mean m;
+  m.int_sum = 5;
+  m.count = 2;
+  CHECK(braid::to_json_text(Value::of(m)) == "2.5");
+  CHECK(braid::to_json_text(Value::of(braid::Mean{})) == "null");
+}
+
+TEST_CASE("built-in codecs read JSON and refuse what does not fit") {
+  const braid::Type* i64 = braid::find_type("int64");
+  REQUIRE(i64 != nullptr);
+  CHECK(i64->decode(nlohmann::json(5)).get<std::int64_t>() == 5);
+  CHECK_THROWS_WITH_AS(i64->decode(nlohmann::json(1.5)), "expected an integer, got 1.5", braid::TypeError);
+  CHECK_THROWS_WITH_AS(i64->decode(nlohmann::json::parse("18446744073709551615")),
+                       "expected an integer, got 18446744073709551615", braid::TypeError);
+  const braid::Type* seq = braid::find_type("double[]");
+  CHECK(seq->decode(nlohmann::json::parse("[1, 2.5]")).get<Slice<double>>()[1] == 2.5);
+  CHECK_THROWS_WITH_AS(seq->decode(nlohmann::json::parse("[1, \"x\"]")),
+                       "expected an array of numbers, got element \"x\"", braid::TypeError);
+  CHECK_THROWS_AS(braid::find_type("range")->decode(nlohmann::json::object()), braid::TypeError);
+}
+
+namespace {
+struct Point {
+  double x, y;
+};
+struct Unregistered {};
+}  // namespace
+
+TEST_CASE("user types register by name, with or without a codec") {
+  braid::TypeCodec codec;
+  codec.encode = [](const Value& v, nlohmann::json& out) {
+    const Point& p = v.get<Point>();
+    out = {p.x, p.y};
+  };
+  const braid::Type& t = braid::register_type<Point>("test.point", codec);
+  CHECK(&braid::register_type<Point>("test.point", codec) == &t);  // idempotent
+  CHECK(braid::find_type("test.point") == &t);
+  Value v = Value::of(Point{1, 2});
+  CHECK(v.type() == &t);
+  CHECK(v.get<Point>().y == 2);
+  CHECK(braid::to_json_text(v) == "[1.0,2.0]");
+  CHECK_THROWS_AS(braid::register_type<Point>("test.other-name"), std::invalid_argument);
+  CHECK_THROWS_AS(braid::register_type<Unregistered>("int64"), std::invalid_argument);
+  CHECK_THROWS_AS(Value::of(Unregistered{}), braid::TypeError);
+}
+
+TEST_CASE("a type without a codec cannot be printed, and says so") {
+  struct Opaque {};
+  braid::register_type<Opaque>("test.opaque");
+  CHECK_THROWS_WITH_AS(braid::to_json_text(Value::of(Opaque{})),
+                       "values of type test.opaque cannot be written as JSON (no codec)", braid::TypeError);
+}
+
+TEST_CASE("records find fields by name") {
+  braid::Record r({{"a", Value::of(1)}, {"b", Value::of(2)}});
+  CHECK(r.at("b").get<std::int64_t>() == 2);
+  CHECK(r.find("c") == nullptr);
+  CHECK_THROWS_WITH_AS(r.at("c"), "record has no field 'c' (fields: a, b)", braid::TypeError);
+}
+
+TEST_CASE("tags add and remove split levels") {
+  Tag item(3);
+  Tag chunk = item.child(1, 4);
+  CHECK(chunk.depth() == 1);
+  CHECK(chunk.to_string() == "3:1/4");
+  CHECK(chunk.child(0, 2).to_string() == "3:1/4:0/2");
+  CHECK(chunk.parent() == item);
+  CHECK(chunk.child(0, 2).parent() == chunk);
+  CHECK(item.to_string() == "3");
+  CHECK(chunk.last().index == 1);
+  CHECK(chunk.last().count == 4);
+}
+
+TEST_CASE("tags order by item, then level by level; equal tags hash equally") {
+  Tag a = Tag(0).child(2, 4), b = Tag(0).child(10, 11), c = Tag(1);
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(Tag(0) < a);  // a parent sorts before its children
+  CHECK_FALSE(a < a);
+  CHECK(Tag(5).child(1, 2).hash() == Tag(5).child(1, 2).hash());
+  CHECK(Tag(5).child(1, 2) != Tag(5).child(1, 3));
+}
+
+TEST_CASE("a tag refuses to nest deeper than kMaxDepth") {
+  Tag t(0);
+  for (std::size_t i = 0; i < Tag::kMaxDepth; ++i) t = t.child(0, 1);
+  CHECK_THROWS_WITH_AS(t.child(0, 1), "splits nested deeper than 6 levels", braid::Error);
+}
