@@ -71,8 +71,11 @@ PipelineSpec load(const std::string& file, const std::vector<std::string>& sets,
   return spec;
 }
 
-void print_problems(const std::string& file, const SpecError& e) {
-  for (const Problem& p : e.problems()) std::cerr << display_name(file) << ": " << p.to_string() << '\n';
+/// One line per problem, "FILE: pointer: message"; a file that cannot be read is the program's complaint.
+void print_problems(const char* program, const std::string& file, const SpecError& e) {
+  for (const Problem& p : e.problems())
+    std::cerr << (p.code == "unreadable-file" ? std::string(program) : display_name(file)) << ": " << p.to_string()
+              << '\n';
 }
 
 std::string types_text(const std::vector<std::string>& types) {
@@ -186,7 +189,7 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
     std::cerr << program << ": " << e.what() << '\n';
     return kUsage;
   } catch (const SpecError& e) {
-    print_problems(file, e);
+    print_problems(program, file, e);
     return kInvalid;
   } catch (const NodeError& e) {
     std::cerr << program << ": " << e.what() << '\n';

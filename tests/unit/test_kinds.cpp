@@ -131,7 +131,7 @@ TEST_CASE("exact int64 sums agree with a 128-bit reference, on both kernel paths
     std::uniform_int_distribution<std::int64_t> dist(-magnitude, magnitude);
     std::vector<std::int64_t> xs(10000 + static_cast<std::size_t>(magnitude % 7));
     for (auto& x : xs) x = dist(gen);
-    __int128 reference = 0;
+    braid::kinds::Int128 reference = 0;
     for (auto x : xs) reference += x;
     if (reference > INT64_MAX || reference < INT64_MIN) continue;
     CHECK(braid::kinds::sum_int64(xs.data(), xs.size()) == static_cast<std::int64_t>(reference));
@@ -143,18 +143,20 @@ TEST_CASE("an int64 sum that overflows is an error, not a wrong number") {
   CHECK_THROWS_WITH_AS(braid::kinds::sum_int64(xs.data(), xs.size()),
                        "int64 overflow: the sum does not fit in 64 bits", braid::Error);
   CHECK_THROWS_AS(apply("reduce.sum", ints({INT64_MAX, 1})), braid::Error);
-  CHECK(apply("reduce.sum", ints({INT64_MAX, -1, 1})).get<std::int64_t>() == INT64_MAX);
+  CHECK(apply("reduce.sum", ints({INT64_MAX, 1, -1})).get<std::int64_t>() == INT64_MAX);  // a prefix overflows
+  CHECK(combine("gather.sum", {Value::of(INT64_MAX), Value::of(1), Value::of(-2)}).get<std::int64_t>() ==
+        INT64_MAX - 1);
 }
 
 TEST_CASE("range sums visit every element and match the closed form") {
   for (Range r : {Range{1, 1001, 1}, Range{-50, 77, 3}, Range{100, -100, -7}, Range{5, 5, 1}}) {
-    __int128 reference = 0;
+    braid::kinds::Int128 reference = 0;
     for (std::size_t i = 0; i < r.size(); ++i) reference += r.at(i);
     CHECK(braid::kinds::sum_range(r) == static_cast<std::int64_t>(reference));
   }
-  // elements near 2^62 take the checked path; the sum still fits
+  // elements near 2^62 take the 128-bit path; the sum still fits
   const std::int64_t big = std::int64_t{1} << 62, half = std::int64_t{1} << 61;
-  CHECK(braid::kinds::sum_range(Range{-big, big, half}) == -half);
+  CHECK(braid::kinds::sum_range(Range{-big, big, half}) == -big);  // -2^62 - 2^61 + 0 + 2^61
   CHECK_THROWS_WITH_AS(braid::kinds::sum_range(Range{INT64_MAX - 10, INT64_MAX, 1}),
                        "int64 overflow: the sum does not fit in 64 bits", braid::Error);
 }
@@ -200,7 +202,7 @@ TEST_CASE("gather.mean is exact: partial means are weighted by their counts") {
   CHECK(combine("gather.mean", {Value::of(1), Value::of(2.0)}).get<braid::Mean>().value() == 1.5);
 }
 
-TEST_CASE("gather.concat keeps chunk order; ranges become int64[]; other values a list") {
+TEST_CASE("gather.concat keeps chunk order, makes int64[] of ranges and a list of other values") {
   Value seq = combine("gather.concat", {ints({1, 2}), ints({3}), ints({})});
   CHECK(seq.get<Slice<std::int64_t>>().to_vector() == std::vector<std::int64_t>{1, 2, 3});
   Value r = combine("gather.concat", {Value::of(Range{0, 2, 1}), Value::of(Range{2, 4, 1})});

@@ -196,10 +196,10 @@ TEST_CASE("a join matches two branches by tag into a record") {
   b.edge("split -> count -> both.count");
   b.edge("both -> chunks -> result");
   braid::Result r = braid::run(b.build(), registry(), threads(2));
-  CHECK(braid::outputs_to_json_text(r) == R"({"result": [{"count":3,"sum":12},{"count":2,"sum":18}]})");
+  CHECK(braid::outputs_to_json_text(r) == R"({"result": [{"count": 3, "sum": 12}, {"count": 2, "sum": 18}]})");
 }
 
-TEST_CASE("a throwing node ends the run with its id, kind, tag and message; the next run works") {
+TEST_CASE("a throwing node ends the run with its id, kind, tag and message, and the next run works") {
   PipelineBuilder b = sum_of({1, 2, 3, 4, 5, 6, 7, 8}, 4);
   braid::PipelineSpec spec = b.build();
   spec.find_node("partial")->kind = "test.pass";

@@ -490,6 +490,11 @@ TEST_CASE("check: params") {
           lines({"[bad-param] /nodes/numbers/params/values: must be an array of numbers, got \"1, 2\"",
                  "[bad-param] /nodes/split/params: give chunks or grain, not both"}));
   }
+  SUBCASE("params that are not an object") {
+    PipelineSpec spec = seed().edge(chain).build();
+    spec.find_node("split")->params.json() = 3;
+    CHECK(check_text(spec) == lines({"[bad-type] /nodes/split/params: must be an object, got 3"}));
+  }
   SUBCASE("ports that depend on a bad param are unknown, not reported again") {
     PipelineSpec spec = PipelineBuilder()
                             .node("numbers", "source.text")

@@ -168,7 +168,7 @@ TEST_CASE("tags add and remove split levels") {
   CHECK(chunk.last().count == 4);
 }
 
-TEST_CASE("tags order by item, then level by level; equal tags hash equally") {
+TEST_CASE("tags order by item, then level by level, and equal tags hash equally") {
   Tag a = Tag(0).child(2, 4), b = Tag(0).child(10, 11), c = Tag(1);
   CHECK(a < b);
   CHECK(b < c);

@@ -17,13 +17,14 @@ class NumberGather final : public GatherBody {
   Value combine(std::vector<Value> parts) override {
     bool integral = true, saw_int = false, any = false;
     std::int64_t i = 0;
+    Int128 int_total = 0;  // sums add up in 128 bits: exact whenever the total fits
     double d = 0.0;
     auto take_int = [&](std::int64_t x) {
       saw_int = true;
-      if (!any) {
+      if (op_ == Op::kSum) {
+        int_total += x;
+      } else if (!any) {
         i = x;
-      } else if (op_ == Op::kSum) {
-        i = add_checked(i, x);
       } else {
         i = op_ == Op::kMin ? std::min(i, x) : std::max(i, x);
       }
@@ -71,6 +72,7 @@ class NumberGather final : public GatherBody {
       if (op_ == Op::kSum) return integral ? Value::of(std::int64_t{0}) : Value::of(0.0);
       throw Error(std::string("the ") + (op_ == Op::kMin ? "min" : "max") + " of no numbers is undefined");
     }
+    if (integral && op_ == Op::kSum) i = narrow_sum(int_total);
     return integral ? Value::of(i) : Value::of(d);
   }
 

@@ -22,13 +22,20 @@ inline std::int64_t add_checked(std::int64_t a, std::int64_t b) {
   return r;
 }
 
-/// Exact sum of n int64. Blocks whose elements are all below 2^51 in
-/// magnitude cannot overflow, so they are summed with plain (vectorizable)
-/// wrapping adds; other blocks are summed with checked adds.
+/// `total` as int64, or an overflow error.
+inline std::int64_t narrow_sum(Int128 total) {
+  if (total > INT64_MAX || total < INT64_MIN) throw_overflow();
+  return static_cast<std::int64_t>(total);
+}
+
+/// Exact sum of n int64: the right answer whenever the total fits in int64,
+/// even if a prefix does not, and an overflow error otherwise. Blocks whose
+/// elements are all below 2^51 in magnitude cannot overflow, so they are
+/// summed with plain (vectorizable) wrapping adds; others in 128 bits.
 inline std::int64_t sum_int64(const std::int64_t* p, std::size_t n) {
   constexpr std::size_t kBlock = 4096;  // 4096 * 2^51 = 2^63
   constexpr std::uint64_t kBias = std::uint64_t{1} << 51;
-  std::int64_t total = 0;
+  Int128 total = 0;
   for (std::size_t i = 0; i < n; i += kBlock) {
     const std::size_t m = std::min(kBlock, n - i);
     const std::int64_t* block = p + i;
@@ -38,16 +45,13 @@ inline std::int64_t sum_int64(const std::int64_t* p, std::size_t n) {
       sum += x;
       biased |= x + kBias;
     }
-    std::int64_t block_sum;
     if ((biased >> 52) == 0) {
-      block_sum = static_cast<std::int64_t>(sum);
+      total += static_cast<std::int64_t>(sum);
     } else {
-      block_sum = 0;
-      for (std::size_t j = 0; j < m; ++j) block_sum = add_checked(block_sum, block[j]);
+      for (std::size_t j = 0; j < m; ++j) total += block[j];
     }
-    total = add_checked(total, block_sum);
   }
-  return total;
+  return narrow_sum(total);
 }
 
 inline double sum_double(const double* p, std::size_t n) {
@@ -67,10 +71,11 @@ inline std::int64_t sum_range(const Range& r) {
   std::int64_t x = r.begin;
   if (bound <= INT64_MAX) {
     for (std::size_t i = 0; i < n; ++i, x += r.step) s += x;
-  } else {
-    for (std::size_t i = 0; i < n; ++i) s = add_checked(s, r.at(i));
+    return s;
   }
-  return s;
+  Int128 total = 0;
+  for (std::size_t i = 0; i < n; ++i) total += r.at(i);
+  return narrow_sum(total);
 }
 
 template <class T>

@@ -396,12 +396,11 @@ class Compiler {
         auto* body = static_cast<GatherBody*>(node.body.get());
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
-              guard(*n, &in.tag, [&] {
-                auto done = gather_arrive(*n->gather, in);
-                if (!done) return;
-                Value combined = body->combine(std::move(done->second));
+              std::optional<std::pair<Tag, std::vector<Value>>> done;
+              if (!guard(*n, &in.tag, [&] { done = gather_arrive(*n->gather, in); }) || !done) return;
+              Value combined;  // a failing combine is reported with the group's tag
+              if (guard(*n, &done->first, [&] { combined = body->combine(std::move(done->second)); }))
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
-              });
             });
         node.inputs.push_back(fm.get());
         node.outputs.push_back(&flow::output_port<0>(*fm));

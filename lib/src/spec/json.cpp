@@ -293,9 +293,9 @@ class SpecReader {
       must("/braid", "the integer " + std::to_string(kFormatVersion), *v);
       return true;
     }
-    bool newer = v->is_number_unsigned() ? v->get<std::uint64_t>() > static_cast<std::uint64_t>(kFormatVersion)
-                                         : v->get<std::int64_t>() > kFormatVersion;
-    bool older = !v->is_number_unsigned() && v->get<std::int64_t>() < kFormatVersion;
+    const auto reads_u = static_cast<std::uint64_t>(kFormatVersion);
+    bool newer = v->is_number_unsigned() ? v->get<std::uint64_t>() > reads_u : v->get<std::int64_t>() > kFormatVersion;
+    bool older = v->is_number_unsigned() ? v->get<std::uint64_t>() < reads_u : v->get<std::int64_t>() < kFormatVersion;
     const std::string reads = std::to_string(kFormatVersion);
     if (newer) {
       report("/braid", "unsupported-version",

@@ -165,6 +165,12 @@ class Checker {
     std::vector<std::string> names;
     for (const ParamSpec& p : kind.params) names.push_back(p.name);
 
+    if (!params.json().is_object()) {  // Params::json() is writable
+      report(base, "bad-type", "must be an object, " + param::describe(params.json()));
+      n.param_problems = true;
+      n.input_edge.assign(n.inputs.size(), kNone);
+      return;
+    }
     for (const auto& [name, value] : params.json().items()) {
       auto it = std::find_if(kind.params.begin(), kind.params.end(),
                              [&, &key = name](const ParamSpec& p) { return p.name == key; });

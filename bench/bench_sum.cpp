@@ -1,0 +1,190 @@
+// bench_sum: braid's split -> reduce.sum -> gather.sum beside a hand-written
+// tbb::parallel_reduce and a sequential loop, in the same process and run.
+//
+//   array ──> split(auto) ──> reduce.sum ──> gather.sum ──> result
+//
+//   bench_sum [--threads 1,2] [--repeat 7] [--n 200000000] [--range 1000000000]
+//
+// memory-bound: the sum of n in-memory int64 (parallel_sum/array.json without
+// the fill); compute-bound: the sum of the lazy range 1..range
+// (parallel_sum/range.json). Each figure is the median of --repeat runs after
+// one warm-up; the ratio is braid's time over oneTBB's (lower is better;
+// 1.00 = as fast as hand-written oneTBB).
+#include <braid/braid.hpp>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+double seconds(const std::function<void()>& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median_of(int repeat, const std::function<void()>& f) {
+  f();  // warm-up
+  std::vector<double> times;
+  for (int i = 0; i < repeat; ++i) times.push_back(seconds(f));
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+/// A source that emits one prepared sequence, so the benchmark times the
+/// split -> reduce -> gather part, not the fill.
+class PreparedSource final : public braid::SourceBody {
+ public:
+  explicit PreparedSource(braid::Value v) : value_(std::move(v)) {}
+  bool next(braid::Value& out) override {
+    if (done_) return false;
+    done_ = true;
+    out = value_;
+    return true;
+  }
+
+ private:
+  braid::Value value_;
+  bool done_ = false;
+};
+
+braid::Value prepared;  // what bench.prepared emits
+
+braid::PipelineSpec sum_pipeline(const char* source_kind) {
+  braid::PipelineBuilder b("bench-sum");
+  b.node("numbers", source_kind);
+  b.node("split", "split").param("chunks", "auto");
+  b.node("partial", "reduce.sum");
+  b.node("total", "gather.sum");
+  b.node("result", "sink.output");
+  b.edge("numbers -> split -> partial -> total -> result");
+  return b.build();
+}
+
+std::vector<std::size_t> parse_list(const std::string& s) {
+  std::vector<std::size_t> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoul(item));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> thread_counts{1, 2};
+  int repeat = 7;
+  std::size_t n = 200000000;
+  std::int64_t range_end = 1000000001;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--threads") thread_counts = parse_list(value);
+    else if (flag == "--repeat") repeat = std::stoi(value);
+    else if (flag == "--n") n = std::stoul(value);
+    else if (flag == "--range") range_end = std::stoll(value) + 1;
+    else {
+      std::fprintf(stderr, "usage: bench_sum [--threads 1,2,...] [--repeat N] [--n ELEMENTS] [--range END]\n");
+      return 2;
+    }
+  }
+
+  braid::Registry registry;
+  braid::register_builtin_kinds(registry);
+  braid::Kind source;
+  source.name = "bench.prepared";
+  source.doc = "the benchmark's prepared array";
+  source.shape = braid::Shape::kSource;
+  source.outputs = {braid::PortSpec{"out", {"int64[]"}, ""}};
+  source.concurrency = braid::Concurrency::serial();
+  source.make = [](const braid::NodeConfig&) { return std::make_unique<PreparedSource>(prepared); };
+  registry.add(source);
+
+  std::vector<std::int64_t> data(n);
+  std::iota(data.begin(), data.end(), std::int64_t{0});
+  const std::int64_t* p = data.data();
+  prepared = braid::Value::of(braid::Slice<std::int64_t>(nullptr, p, n));
+  const std::int64_t expected_array = std::accumulate(data.begin(), data.end(), std::int64_t{0});
+
+  braid::PipelineSpec array_spec = sum_pipeline("bench.prepared");
+  braid::PipelineSpec range_spec = sum_pipeline("source.range");
+  range_spec.find_node("numbers")->params.set("begin", std::int64_t{1});
+  range_spec.find_node("numbers")->params.set("end", range_end);
+  const std::int64_t m = range_end - 1;
+  const std::int64_t expected_range = m % 2 == 0 ? m / 2 * (m + 1) : (m + 1) / 2 * m;
+
+  std::printf("# bench_sum: n=%zu, range 1..%lld, median of %d runs, hardware threads %d\n", n,
+              static_cast<long long>(range_end - 1), repeat, tbb::info::default_concurrency());
+  std::printf("%-8s %-7s %12s %12s %12s %8s %10s\n", "workload", "threads", "sequential", "tbb", "braid",
+              "braid/tbb", "tbb speedup");
+  bool all_right = true;
+  for (std::size_t threads : thread_counts) {
+    std::optional<tbb::global_control> allow;
+    if (threads > static_cast<std::size_t>(tbb::info::default_concurrency()))
+      allow.emplace(tbb::global_control::max_allowed_parallelism, threads);
+    tbb::task_arena arena(static_cast<int>(threads));
+    braid::RunOptions options;
+    options.threads = threads;
+
+    // memory-bound
+    std::int64_t got_seq = 0, got_tbb = 0, got_braid = 0;
+    double t_seq = median_of(repeat, [&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); });
+    double t_tbb = median_of(repeat, [&] {
+      arena.execute([&] {
+        got_tbb = tbb::parallel_reduce(
+            tbb::blocked_range<std::size_t>(0, n), std::int64_t{0},
+            [&](const tbb::blocked_range<std::size_t>& r, std::int64_t s) {
+              return std::accumulate(p + r.begin(), p + r.end(), s);
+            },
+            std::plus<std::int64_t>());
+      });
+    });
+    double t_braid = median_of(repeat, [&] {
+      got_braid = braid::run(array_spec, registry, options).value("result").get<std::int64_t>();
+    });
+    all_right = all_right && got_seq == expected_array && got_tbb == expected_array && got_braid == expected_array;
+    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "memory", threads, t_seq * 1e3,
+                t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);
+
+    // compute-bound: the same kernel shape (visit every element) on both sides
+    const std::int64_t begin = 1;
+    auto range_sum = [](std::int64_t b, std::int64_t e) {
+      std::int64_t s = 0;
+      for (std::int64_t x = b; x < e; ++x) s += x;
+      return s;
+    };
+    t_seq = median_of(repeat, [&] { got_seq = range_sum(begin, range_end); });
+    t_tbb = median_of(repeat, [&] {
+      arena.execute([&] {
+        got_tbb = tbb::parallel_reduce(
+            tbb::blocked_range<std::int64_t>(begin, range_end), std::int64_t{0},
+            [&](const tbb::blocked_range<std::int64_t>& r, std::int64_t s) { return s + range_sum(r.begin(), r.end()); },
+            std::plus<std::int64_t>());
+      });
+    });
+    t_braid = median_of(repeat, [&] {
+      got_braid = braid::run(range_spec, registry, options).value("result").get<std::int64_t>();
+    });
+    all_right = all_right && got_seq == expected_range && got_tbb == expected_range && got_braid == expected_range;
+    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "compute", threads, t_seq * 1e3,
+                t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);
+  }
+  if (!all_right) {
+    std::fprintf(stderr, "bench_sum: a result was wrong\n");
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what braid needs to build and test on Debian 12, skipping what is
+# already there. Run as root (or with sudo available).
+set -euo pipefail
+packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps.sh: all dependencies are installed"
+  exit 0
+fi
+echo "deps.sh: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
