@@ -286,8 +286,9 @@ TEST_CASE("structure: the document and its version") {
   // A newer version may mean anything else: nothing more is read.
   CHECK(load_problems(R"({"braid": 2, "nodes": 3, "wires": []})") ==
         lines({"[unsupported-version] /braid: format version 2 is newer than this braid reads (1)"}));
-  CHECK(load_problems(R"({"braid": 18446744073709551615})") ==
-        lines({"[unsupported-version] /braid: format version 18446744073709551615 is newer than this braid reads (1)"}));
+  CHECK(
+      load_problems(R"({"braid": 18446744073709551615})") ==
+      lines({"[unsupported-version] /braid: format version 18446744073709551615 is newer than this braid reads (1)"}));
 }
 
 TEST_CASE("structure: top-level keys") {
@@ -299,8 +300,9 @@ TEST_CASE("structure: top-level keys") {
         lines({"[unknown-key] /nodez: unknown key (did you mean 'nodes'?)",
                "[unknown-key] /x~1y: unknown key (expected one of: braid, name, description, threads, "
                "max_in_flight, resources, outputs, nodes, edges)"}));
-  CHECK(load_problems(doc(R"("name": 1, "description": ["a"])")) ==
-        lines({"[bad-type] /name: must be a string, got 1", "[bad-type] /description: must be a string, got an array"}));
+  CHECK(
+      load_problems(doc(R"("name": 1, "description": ["a"])")) ==
+      lines({"[bad-type] /name: must be a string, got 1", "[bad-type] /description: must be a string, got an array"}));
   CHECK(load_problems(doc(R"("threads": -1, "max_in_flight": 0)")) ==
         lines({"[bad-type] /threads: must be a non-negative integer, got -1",
                "[bad-type] /max_in_flight: must be a positive integer, got 0"}));
@@ -422,7 +424,8 @@ TEST_CASE("spec_from_json appends problems and keeps what it could read") {
 
   // A plain nlohmann::json document works too; its nodes come ordered by id.
   problems.clear();
-  nlohmann::json plain = {{"braid", 1}, {"nodes", {{"z", {{"kind", "k"}}}, {"a", {{"kind", "k"}}}}}, {"edges", {"z -> a"}}};
+  nlohmann::json plain = {
+      {"braid", 1}, {"nodes", {{"z", {{"kind", "k"}}}, {"a", {{"kind", "k"}}}}}, {"edges", {"z -> a"}}};
   spec = braid::spec_from_json(plain, problems);
   CHECK(problems.empty());
   CHECK(ids(spec) == std::vector<std::string>{"a", "z"});
@@ -437,12 +440,12 @@ TEST_CASE("load_valid_spec reports structural and validation problems together")
   CHECK(ids(spec) == std::vector<std::string>{"t", "u", "r"});
 
   auto problems = [&](std::string_view text) { return problems_of([&] { braid::load_valid_spec(text, registry); }); };
-  CHECK(problems(R"({"braid": 1, "name": 1, "nodes": {"t": {"kind": "source.txt"}, "u": {"kind": "upper",
+  CHECK(
+      problems(R"({"braid": 1, "name": 1, "nodes": {"t": {"kind": "source.txt"}, "u": {"kind": "upper",
                      "params": {"ascii": 1}}, "r": {"kind": "sink.output"}}, "edges": ["t -> u -> r", "u -> t"]})") ==
-        lines({"[bad-type] /name: must be a string, got 1",
-               "[unknown-kind] /nodes/t/kind: unknown kind 'source.txt' (did you mean 'source.text'?)",
-               "[bad-param] /nodes/u/params/ascii: must be true or false, got 1",
-               "[cycle] /edges: cycle: t -> u -> t"}));
+      lines({"[bad-type] /name: must be a string, got 1",
+             "[unknown-kind] /nodes/t/kind: unknown kind 'source.txt' (did you mean 'source.text'?)",
+             "[bad-param] /nodes/u/params/ascii: must be true or false, got 1", "[cycle] /edges: cycle: t -> u -> t"}));
   // What only echoes a structural problem is left out: a kind-less node is
   // not "missing 'kind'" twice, a bad params object is not "unknown params".
   CHECK(problems(R"({"braid": 1, "nodes": {"t": {"kind": 1}, "u": {"kind": "upper", "params": 2},
@@ -458,9 +461,11 @@ TEST_CASE("load_valid_spec reports structural and validation problems together")
                      "edges": ["t -> r"]})") ==
         lines({"[bad-id] /nodes/r r: invalid node id 'r r': ids match [A-Za-z_][A-Za-z0-9_-]*",
                "[unknown-node] /edges/0: unknown node 'r'"}));
-  CHECK(problems(R"({"braid": 1, "nodes": {"t": {"kind": "source.text"}, "u": {"kind": "upper"}}, "edges": ["t -> u"]})") ==
+  CHECK(problems(
+            R"({"braid": 1, "nodes": {"t": {"kind": "source.text"}, "u": {"kind": "upper"}}, "edges": ["t -> u"]})") ==
         lines({"[unconnected-output] /nodes/u: output 'out' is not connected; its results would be lost"}));
-  CHECK(problems(R"({"braid": 1, "edges": ["t -> u"]})") == lines({"[missing-key] /nodes: missing required key 'nodes'"}));
+  CHECK(problems(R"({"braid": 1, "edges": ["t -> u"]})") ==
+        lines({"[missing-key] /nodes: missing required key 'nodes'"}));
   CHECK(problems(R"({"braid": 3, "nodes": {"t": {"kind": "nothing"}}, "edges": []})") ==
         lines({"[unsupported-version] /braid: format version 3 is newer than this braid reads (1)"}));
   CHECK(problems("{") ==
@@ -531,9 +536,9 @@ TEST_CASE("100,000 nodes load in document order") {
   CHECK(spec.edges.size() == static_cast<std::size_t>(n - 1));
   auto json = braid::spec_to_json(spec);
   CHECK(json["nodes"].size() == static_cast<std::size_t>(n));
-  MESSAGE("load_spec and spec_to_json of " << n << " nodes: "
-                                           << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-                                           << " s");
+  MESSAGE("load_spec and spec_to_json of "
+          << n << " nodes: " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+          << " s");
   // A duplicate among them is found.
   text.insert(text.find("\"n5\":"), "\"n7\": {}, ");
   CHECK(parse_problems(text) == lines({"[duplicate-key] /nodes/n7: duplicate key 'n7'"}));

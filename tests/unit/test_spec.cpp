@@ -52,7 +52,9 @@ Kind::InferFn same_as_input() {
   };
 }
 
-PortSpec port(std::string name, std::vector<std::string> types = {}) { return PortSpec{std::move(name), std::move(types), ""}; }
+PortSpec port(std::string name, std::vector<std::string> types = {}) {
+  return PortSpec{std::move(name), std::move(types), ""};
+}
 
 Kind kind(std::string name, Shape shape, std::vector<PortSpec> inputs, std::vector<PortSpec> outputs) {
   Kind k;
@@ -82,13 +84,13 @@ Registry test_registry() {
   {
     Kind k = kind("source.values", Shape::kSource, {}, {port("out", {"int64[]", "double[]"})});
     k.concurrency = Concurrency::serial();
-    k.params.push_back(braid::param::custom("values", "an array of numbers", "the items", "", true,
-                                            [](const nlohmann::json& v) -> std::string {
-                                              if (v.is_array())
-                                                for (const auto& e : v)
-                                                  if (!e.is_number()) return "must be an array of numbers, got an array";
-                                              return v.is_array() ? "" : "must be an array of numbers, " + braid::param::describe(v);
-                                            }));
+    k.params.push_back(braid::param::custom(
+        "values", "an array of numbers", "the items", "", true, [](const nlohmann::json& v) -> std::string {
+          if (v.is_array())
+            for (const auto& e : v)
+              if (!e.is_number()) return "must be an array of numbers, got an array";
+          return v.is_array() ? "" : "must be an array of numbers, " + braid::param::describe(v);
+        }));
     k.infer = [](const Params& p, const std::vector<const braid::Type*>&, std::string&) {
       for (const auto& e : p.json().at("values"))
         if (!e.is_number_integer()) return type("double[]");
@@ -111,7 +113,8 @@ Registry test_registry() {
     r.add(k);
   }
   {
-    Kind k = kind("reduce.sum", Shape::kMap, {port("in", {"int64[]", "double[]", "range"})}, {port("out", {"int64", "double"})});
+    Kind k = kind("reduce.sum", Shape::kMap, {port("in", {"int64[]", "double[]", "range"})},
+                  {port("out", {"int64", "double"})});
     k.infer = [](const Params&, const std::vector<const braid::Type*>& in, std::string&) -> const braid::Type* {
       if (!in[0]) return nullptr;
       return in[0]->name() == "double[]" ? type("double") : type("int64");
@@ -167,9 +170,12 @@ std::string check_text(const PipelineSpec& spec) { return render(braid::check(sp
 // numbers ──> split ──> partial ──> total ──> result
 PipelineBuilder seed() {
   PipelineBuilder b("seed-sum");
-  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4, 5})
-      .node("split", "split").param("chunks", 2)
-      .node("partial", "reduce.sum").concurrency(Concurrency::unlimited())
+  b.node("numbers", "source.values")
+      .param("values", std::vector<std::int64_t>{1, 2, 3, 4, 5})
+      .node("split", "split")
+      .param("chunks", 2)
+      .node("partial", "reduce.sum")
+      .concurrency(Concurrency::unlimited())
       .node("total", "gather.sum")
       .node("result", "sink.output");
   return b;
@@ -223,8 +229,7 @@ TEST_CASE("Params") {
                        braid::TypeError);
   CHECK_THROWS_WITH_AS(p.get<double>("flag"), "parameter 'flag' must be a number, got true", braid::TypeError);
   CHECK_THROWS_WITH_AS(p.get<bool>("n"), "parameter 'n' must be true or false, got 3", braid::TypeError);
-  CHECK_THROWS_WITH_AS(p.get<std::string>("ints"), "parameter 'ints' must be a string, got an array",
-                       braid::TypeError);
+  CHECK_THROWS_WITH_AS(p.get<std::string>("ints"), "parameter 'ints' must be a string, got an array", braid::TypeError);
   CHECK_THROWS_WITH_AS(p.get<std::vector<std::int64_t>>("n"), "parameter 'n' must be an array of integers, got 3",
                        braid::TypeError);
   CHECK_THROWS_WITH_AS(p.get<std::vector<std::int64_t>>("doubles"),
@@ -322,8 +327,10 @@ TEST_CASE("PipelineBuilder") {
                    "[bad-edge] /edges/3: malformed edge 'a -> b.c.d': 'b.c.d' is not a node or node.port",
                    "[malformed-json] /nodes/a/params/p: line 1, column 4: malformed JSON: syntax error while "
                    "parsing value - unexpected end of input; expected '[', '{', or a literal"}));
-      CHECK(std::string(e.what()).rfind("a node setting (param, concurrency, uses or description) came before any node()\n"
-                                        "/edges/0: malformed edge 'a -> ': empty endpoint\n", 0) == 0);
+      CHECK(std::string(e.what()).rfind(
+                "a node setting (param, concurrency, uses or description) came before any node()\n"
+                "/edges/0: malformed edge 'a -> ': empty endpoint\n",
+                0) == 0);
     }
   }
 }
@@ -357,9 +364,10 @@ TEST_CASE("parse_edge_chain") {
       auto parsed = braid::parse_edge_chain(text, "/edges/1", found);
       return std::make_pair(render(found), parsed.size());
     };
-    CHECK(problems_of("a") ==
-          std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a': an edge needs two endpoints, as in 'a -> b'"}),
-                         std::size_t{0}));
+    CHECK(
+        problems_of("a") ==
+        std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a': an edge needs two endpoints, as in 'a -> b'"}),
+                       std::size_t{0}));
     CHECK(problems_of("") ==
           std::make_pair(lines({"[bad-edge] /edges/1: malformed edge '': an edge needs two endpoints, as in 'a -> b'"}),
                          std::size_t{0}));
@@ -367,21 +375,23 @@ TEST_CASE("parse_edge_chain") {
           std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a -> ': empty endpoint"}), std::size_t{0}));
     CHECK(problems_of(" -> -> b") ==
           std::make_pair(lines({"[bad-edge] /edges/1: malformed edge ' -> -> b': empty endpoint"}), std::size_t{0}));
-    CHECK(problems_of("a -> b.c.d") ==
-          std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a -> b.c.d': 'b.c.d' is not a node or node.port"}),
-                         std::size_t{0}));
+    CHECK(
+        problems_of("a -> b.c.d") ==
+        std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a -> b.c.d': 'b.c.d' is not a node or node.port"}),
+                       std::size_t{0}));
     // The good edges of a chain are kept.
     CHECK(problems_of("a -> b -> c d -> e -> f") ==
           std::make_pair(lines({"[bad-edge] /edges/1: malformed edge 'a -> b -> c d -> e -> f': 'c d' is not a node "
                                 "or node.port"}),
                          std::size_t{2}));
-    CHECK(problems_of("9a -> b.-x -> c.") ==
-          std::make_pair(lines({"[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': '9a' is not a node or node.port",
-                                "[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': 'b.-x' is not a node or "
-                                "node.port",
-                                "[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': 'c.' is not a node or "
-                                "node.port"}),
-                         std::size_t{0}));
+    CHECK(
+        problems_of("9a -> b.-x -> c.") ==
+        std::make_pair(lines({"[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': '9a' is not a node or node.port",
+                              "[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': 'b.-x' is not a node or "
+                              "node.port",
+                              "[bad-edge] /edges/1: malformed edge '9a -> b.-x -> c.': 'c.' is not a node or "
+                              "node.port"}),
+                       std::size_t{0}));
     // Ports are identifiers without '-'.
     CHECK(problems_of("a.my-port -> b").first ==
           lines({"[bad-edge] /edges/1: malformed edge 'a.my-port -> b': 'a.my-port' is not a node or node.port"}));
@@ -412,12 +422,15 @@ TEST_CASE("check: a valid pipeline has no problems") {
   // numbers ──> split ──> s ──> stats.sum ──> result
   //                  └──> c ──> stats.count
   spec = PipelineBuilder()
-             .node("numbers", "source.values").param("values", std::vector<double>{1.5, 2})
+             .node("numbers", "source.values")
+             .param("values", std::vector<double>{1.5, 2})
              .concurrency(Concurrency::serial())
-             .node("split", "split").param("grain", 1)
+             .node("split", "split")
+             .param("grain", 1)
              .node("s", "reduce.sum")
              .node("c", "count")
-             .node("stats", "join").param("ports", std::vector<std::string>{"sum", "count"})
+             .node("stats", "join")
+             .param("ports", std::vector<std::string>{"sum", "count"})
              .node("result", "sink.output")
              .edge("numbers -> split -> s -> stats.sum")
              .edge("split.out -> c.in")
@@ -464,7 +477,8 @@ TEST_CASE("check: kinds") {
 TEST_CASE("check: params") {
   const char* chain = "numbers -> split -> partial -> total -> result";
   SUBCASE("unknown") {
-    PipelineSpec spec = seed().node("extra", "reduce.sum").param("x", 1).edge(chain).edge("split -> extra -> total").build();
+    PipelineSpec spec =
+        seed().node("extra", "reduce.sum").param("x", 1).edge(chain).edge("split -> extra -> total").build();
     spec.find_node("split")->params.set("chunk", std::int64_t{4});
     spec.find_node("split")->params.set("xyz", std::int64_t{4});
     CHECK(check_text(spec) ==
@@ -512,8 +526,7 @@ TEST_CASE("check: params") {
 }
 
 TEST_CASE("check: concurrency and resources") {
-  PipelineSpec spec =
-      seed().resource("disk", 1).edge("numbers -> split -> partial -> total -> result").build();
+  PipelineSpec spec = seed().resource("disk", 1).edge("numbers -> split -> partial -> total -> result").build();
   spec.find_node("numbers")->concurrency = Concurrency::serial();
   spec.find_node("partial")->uses = {"disk", "dsk", "net"};
   CHECK(check_text(spec) ==
@@ -548,11 +561,13 @@ TEST_CASE("check: edges") {
   //                  └──> c ──> stats.count
   auto graph = [] {
     PipelineBuilder b;
-    b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2})
+    b.node("numbers", "source.values")
+        .param("values", std::vector<std::int64_t>{1, 2})
         .node("split", "split")
         .node("s", "reduce.sum")
         .node("c", "count")
-        .node("stats", "join").param("ports", std::vector<std::string>{"sum", "count"})
+        .node("stats", "join")
+        .param("ports", std::vector<std::string>{"sum", "count"})
         .node("result", "sink.output")
         .edge("numbers -> split -> s")
         .edge("split -> c");
@@ -561,19 +576,25 @@ TEST_CASE("check: edges") {
   const char* joined = "stats -> result";
 
   SUBCASE("unknown nodes") {
-    PipelineSpec spec = graph().edge("s -> stats.sum").edge("c -> stats.count").edge("stats -> reslt").edge("qqqqqq -> result").build();
+    PipelineSpec spec =
+        graph().edge("s -> stats.sum").edge("c -> stats.count").edge("stats -> reslt").edge("qqqqqq -> result").build();
     CHECK(check_text(spec) == lines({"[unknown-node] /edges/4: unknown node 'reslt' (did you mean 'result'?)",
                                      "[unknown-node] /edges/5: unknown node 'qqqqqq'"}));
   }
   SUBCASE("nodes without ports of a direction") {
     PipelineSpec spec =
         graph().edge("s -> stats.sum").edge("c -> stats.count").edge(joined).edge("result -> numbers").build();
-    CHECK(check_text(spec) ==
-          lines({"[unknown-port] /edges/5: node 'result' (sink.output) has no output port",
-                 "[unknown-port] /edges/5: node 'numbers' (source.values) has no input port"}));
+    CHECK(check_text(spec) == lines({"[unknown-port] /edges/5: node 'result' (sink.output) has no output port",
+                                     "[unknown-port] /edges/5: node 'numbers' (source.values) has no input port"}));
   }
   SUBCASE("unknown ports") {
-    PipelineSpec spec = graph().edge("s -> stats.cnt").edge("c -> stats.xyz").edge(joined).edge("s.ot -> result").edge("s.output -> result").build();
+    PipelineSpec spec = graph()
+                            .edge("s -> stats.cnt")
+                            .edge("c -> stats.xyz")
+                            .edge(joined)
+                            .edge("s.ot -> result")
+                            .edge("s.output -> result")
+                            .build();
     CHECK(check_text(spec) ==
           lines({"[unknown-port] /edges/2: node 'stats' (join) has no input port 'cnt' (did you mean 'count'?)",
                  "[unknown-port] /edges/3: node 'stats' (join) has no input port 'xyz' (input ports: sum, count)",
@@ -587,18 +608,21 @@ TEST_CASE("check: edges") {
                  "'stats.sum' (input ports: sum, count)"}));
   }
   SUBCASE("an input fed twice") {
-    PipelineSpec spec = graph().edge("s -> stats.sum").edge("c -> stats.count").edge(joined).edge("c -> stats.sum").build();
+    PipelineSpec spec =
+        graph().edge("s -> stats.sum").edge("c -> stats.count").edge(joined).edge("c -> stats.sum").build();
     CHECK(check_text(spec) ==
           lines({"[duplicate-input] /edges/5: input 'stats.sum' is already connected by /edges/2"}));
   }
   SUBCASE("after an edge problem, types and depths are not checked") {
-    PipelineSpec spec = graph().edge("s -> stats.sum").edge("numbers -> stats.count").edge(joined).edge("c -> reslt").build();
+    PipelineSpec spec =
+        graph().edge("s -> stats.sum").edge("numbers -> stats.count").edge(joined).edge("c -> reslt").build();
     CHECK(check_text(spec) == lines({"[unknown-node] /edges/5: unknown node 'reslt' (did you mean 'result'?)"}));
   }
 }
 
 TEST_CASE("check: unconnected ports") {
-  PipelineSpec spec = seed().node("extra", "reduce.sum").edge("numbers -> split -> partial").edge("total -> result").build();
+  PipelineSpec spec =
+      seed().node("extra", "reduce.sum").edge("numbers -> split -> partial").edge("total -> result").build();
   CHECK(check_text(spec) ==
         lines({"[unconnected-output] /nodes/partial: output 'out' is not connected; its results would be lost",
                "[unconnected-input] /nodes/total: input 'in' is not connected",
@@ -631,7 +655,8 @@ TEST_CASE("check: cycles") {
     //                    ^─────────────────┘ (through j)
     PipelineSpec spec = PipelineBuilder()
                             .node("text", "source.text")
-                            .node("j", "join").param("ports", std::vector<std::string>{"a", "b"})
+                            .node("j", "join")
+                            .param("ports", std::vector<std::string>{"a", "b"})
                             .node("a", "identity")
                             .node("b", "identity")
                             .node("c", "reduce.sum")
@@ -658,7 +683,8 @@ TEST_CASE("check: types") {
   SUBCASE("inferred types travel along") {
     // values are int64[]; a split keeps that; a sum gives int64; count gives int64
     PipelineSpec spec = PipelineBuilder()
-                            .node("numbers", "source.values").param("values", std::vector<std::int64_t>{1})
+                            .node("numbers", "source.values")
+                            .param("values", std::vector<std::int64_t>{1})
                             .node("split", "split")
                             .node("partial", "reduce.sum")
                             .node("again", "reduce.sum")
@@ -685,7 +711,8 @@ TEST_CASE("check: types") {
   }
   SUBCASE("bad params give an unknown type") {
     PipelineSpec spec = PipelineBuilder()
-                            .node("numbers", "source.values").param("values", "oops")
+                            .node("numbers", "source.values")
+                            .param("values", "oops")
                             .node("total", "gather.sum")
                             .node("result", "sink.output")
                             .edge("numbers -> total -> result")
@@ -709,11 +736,13 @@ TEST_CASE("check: split depths") {
     // numbers ──> split ──> s ──> stats.sum ──> result
     //        └──────────> c ──> stats.count
     PipelineSpec spec = PipelineBuilder()
-                            .node("numbers", "source.values").param("values", std::vector<std::int64_t>{1})
+                            .node("numbers", "source.values")
+                            .param("values", std::vector<std::int64_t>{1})
                             .node("split", "split")
                             .node("s", "reduce.sum")
                             .node("c", "count")
-                            .node("stats", "join").param("ports", std::vector<std::string>{"sum", "count"})
+                            .node("stats", "join")
+                            .param("ports", std::vector<std::string>{"sum", "count"})
                             .node("result", "sink.output")
                             .edge("numbers -> split -> s -> stats.sum")
                             .edge("numbers -> c -> stats.count")
@@ -757,8 +786,11 @@ TEST_CASE("check: problems come in pass order") {
   PipelineSpec spec = PipelineBuilder()
                           .resource("disk", 1)
                           .output("sum")
-                          .node("numbers", "source.text").concurrency(Concurrency::limit(4))
-                          .node("sum", "reduce.sum").param("chunk", 2).uses("dsk")
+                          .node("numbers", "source.text")
+                          .concurrency(Concurrency::limit(4))
+                          .node("sum", "reduce.sum")
+                          .param("chunk", 2)
+                          .uses("dsk")
                           .node("wat", "reduce.summ")
                           .node("result", "sink.output")
                           .edge("numbers -> sum")
@@ -781,7 +813,8 @@ TEST_CASE("check: 100,000 nodes in a chain and in a cycle") {
   for (int i = 0; i < n; ++i) b.node("n" + std::to_string(i), "identity");
   b.node("result", "sink.output");
   b.edge(Endpoint{"numbers", ""}, Endpoint{"n0", ""});
-  for (int i = 0; i + 1 < n; ++i) b.edge(Endpoint{"n" + std::to_string(i), ""}, Endpoint{"n" + std::to_string(i + 1), ""});
+  for (int i = 0; i + 1 < n; ++i)
+    b.edge(Endpoint{"n" + std::to_string(i), ""}, Endpoint{"n" + std::to_string(i + 1), ""});
   b.edge(Endpoint{"n" + std::to_string(n - 1), ""}, Endpoint{"result", ""});
   PipelineSpec spec = b.build();
   auto start = std::chrono::steady_clock::now();

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/ids.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -22,10 +24,6 @@
 #include <vector>
 
 namespace braid {
-namespace detail {
-bool is_node_id(std::string_view id);  // [A-Za-z_][A-Za-z0-9_-]*; defined in spec.cpp
-}  // namespace detail
-
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -38,9 +36,7 @@ using ObjectItems = Json::object_t::Container;
 constexpr std::size_t kMaxNesting = 256;
 
 /// `base` + "/" + `key`, escaped as a JSON pointer token ('~' -> "~0", '/' -> "~1").
-std::string child(const std::string& base, const std::string& key) {
-  return base + (Pointer() / key).to_string();
-}
+std::string child(const std::string& base, const std::string& key) { return base + (Pointer() / key).to_string(); }
 std::string child(const std::string& base, std::size_t index) { return base + "/" + std::to_string(index); }
 
 std::string describe(const Json& value) {
@@ -71,8 +67,10 @@ std::size_t nesting_offset(std::string_view text, std::size_t level) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -90,8 +88,7 @@ std::string malformed_message(std::string_view text, std::size_t byte, const std
   std::string where, detail;
   auto at = what.find(kAt);
   auto colon = at == std::string::npos ? std::string::npos : what.find(": ", at);
-  if (at != std::string::npos && colon != std::string::npos &&
-      what.compare(at + kAt.size(), 5, "line ") == 0) {
+  if (at != std::string::npos && colon != std::string::npos && what.compare(at + kAt.size(), 5, "line ") == 0) {
     where = what.substr(at + kAt.size(), colon - at - kAt.size());
     detail = what.substr(colon + 2);
   } else {
@@ -170,8 +167,8 @@ class DocumentReader {
   bool open(Json container) {
     if (stack_.size() >= kMaxNesting) {
       problems_.push_back({"", "malformed-json",
-                           line_column(text_, nesting_offset(text_, kMaxNesting + 1) + 1) +
-                               ": nesting deeper than " + std::to_string(kMaxNesting) + " levels"});
+                           line_column(text_, nesting_offset(text_, kMaxNesting + 1) + 1) + ": nesting deeper than " +
+                               std::to_string(kMaxNesting) + " levels"});
       return false;
     }
     // A container's slot stays put while it is open: its parent only grows once it is closed.
@@ -204,7 +201,7 @@ class DocumentReader {
 // Reading a document's structure
 
 const std::vector<std::string>& top_level_keys() {
-  static const std::vector<std::string> kKeys = {"braid",  "name",    "description", "threads", "max_in_flight",
+  static const std::vector<std::string> kKeys = {"braid",     "name",    "description", "threads", "max_in_flight",
                                                  "resources", "outputs", "nodes",       "edges"};
   return kKeys;
 }
@@ -241,19 +238,28 @@ class SpecReader {
     if (const Json* v = find(doc, "name")) read_string(*v, "/name", spec.name);
     if (const Json* v = find(doc, "description")) read_string(*v, "/description", spec.description);
     if (const Json* v = find(doc, "threads")) {
-      if (auto n = count(*v, 0)) spec.threads = *n;
-      else must("/threads", "a non-negative integer", *v);
+      if (auto n = count(*v, 0))
+        spec.threads = *n;
+      else
+        must("/threads", "a non-negative integer", *v);
     }
     if (const Json* v = find(doc, "max_in_flight")) {
-      if (auto n = count(*v, 1)) spec.max_in_flight = *n;
-      else must("/max_in_flight", "a positive integer", *v);
+      if (auto n = count(*v, 1))
+        spec.max_in_flight = *n;
+      else
+        must("/max_in_flight", "a positive integer", *v);
     }
     if (const Json* v = find(doc, "resources")) read_resources(*v, spec);
-    if (const Json* v = find(doc, "outputs")) read_names(*v, "/outputs", "an array of node ids", "a node id string", spec.outputs);
-    if (const Json* v = find(doc, "nodes")) read_nodes(*v, spec);
-    else report("/nodes", "missing-key", "missing required key 'nodes'");
-    if (const Json* v = find(doc, "edges")) read_edges(*v, spec);
-    else report("/edges", "missing-key", "missing required key 'edges'");
+    if (const Json* v = find(doc, "outputs"))
+      read_names(*v, "/outputs", "an array of node ids", "a node id string", spec.outputs);
+    if (const Json* v = find(doc, "nodes"))
+      read_nodes(*v, spec);
+    else
+      report("/nodes", "missing-key", "missing required key 'nodes'");
+    if (const Json* v = find(doc, "edges"))
+      read_edges(*v, spec);
+    else
+      report("/edges", "missing-key", "missing required key 'edges'");
     report_unknown_keys(doc, "", top_level_keys());
     return true;
   }
@@ -309,8 +315,10 @@ class SpecReader {
   }
 
   void read_string(const Json& v, const std::string& pointer, std::string& out) {
-    if (v.is_string()) out = v.get<std::string>();
-    else must(pointer, "a string", v);
+    if (v.is_string())
+      out = v.get<std::string>();
+    else
+      must(pointer, "a string", v);
   }
 
   // An array of strings (outputs, uses).
@@ -321,8 +329,10 @@ class SpecReader {
       return;
     }
     for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i].is_string()) out.push_back(v[i].get<std::string>());
-      else must(child(pointer, i), element_type, v[i]);
+      if (v[i].is_string())
+        out.push_back(v[i].get<std::string>());
+      else
+        must(child(pointer, i), element_type, v[i]);
     }
   }
 
@@ -371,23 +381,32 @@ class SpecReader {
       n.id = id;
       // A node that cannot be read is kept, kind-less, so that edges naming it
       // do not add "unknown node" problems to the one reported here.
-      if (!node.is_object()) must(pointer, "an object", node);
-      else read_node(node, pointer, n);
+      if (!node.is_object())
+        must(pointer, "an object", node);
+      else
+        read_node(node, pointer, n);
       spec.nodes.push_back(std::move(n));
     }
   }
 
   void read_node(const Json& node, const std::string& pointer, NodeSpec& n) {
-    if (const Json* v = find(node, "kind")) read_string(*v, child(pointer, "kind"), n.kind);
-    else report(child(pointer, "kind"), "missing-key", "missing required key 'kind'");
+    if (const Json* v = find(node, "kind"))
+      read_string(*v, child(pointer, "kind"), n.kind);
+    else
+      report(child(pointer, "kind"), "missing-key", "missing required key 'kind'");
     if (const Json* v = find(node, "params")) {
-      if (v->is_object()) n.params = Params(nlohmann::json(*v));
-      else must(child(pointer, "params"), "an object", *v);
+      if (v->is_object())
+        n.params = Params(nlohmann::json(*v));
+      else
+        must(child(pointer, "params"), "an object", *v);
     }
     if (const Json* v = find(node, "concurrency")) {
-      if (v->is_string() && v->get<std::string>() == "serial") n.concurrency = Concurrency::serial();
-      else if (v->is_string() && v->get<std::string>() == "unlimited") n.concurrency = Concurrency::unlimited();
-      else if (auto c = count(*v, 1)) n.concurrency = Concurrency::limit(*c);
+      if (v->is_string() && v->get<std::string>() == "serial")
+        n.concurrency = Concurrency::serial();
+      else if (v->is_string() && v->get<std::string>() == "unlimited")
+        n.concurrency = Concurrency::unlimited();
+      else if (auto c = count(*v, 1))
+        n.concurrency = Concurrency::limit(*c);
       else
         report(child(pointer, "concurrency"), "bad-concurrency",
                "must be \"serial\", \"unlimited\" or a positive integer, " + describe(*v));
@@ -449,8 +468,8 @@ Json parse_json_text(std::string_view text) {
 
 std::string read_text_file(const std::string& path) {
   auto fail = [&](int error) -> SpecError {
-    return SpecError({Problem{"", "unreadable-file",
-                              "cannot read pipeline file '" + path + "': " + std::strerror(error)}});
+    return SpecError(
+        {Problem{"", "unreadable-file", "cannot read pipeline file '" + path + "': " + std::strerror(error)}});
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw fail(EISDIR);

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/ids.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -165,7 +167,7 @@ bool Params::operator==(const Params& o) const {
   return (json_ ? *json_ : empty_object()) == (o.json_ ? *o.json_ : empty_object());
 }
 
-#define BRAID_PARAMS_TYPE(T)                                \
+#define BRAID_PARAMS_TYPE(T)                              \
   template T Params::get<T>(std::string_view name) const; \
   template void Params::set<T>(std::string name, T value);
 BRAID_PARAMS_TYPE(std::int64_t)
@@ -205,21 +207,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool is_alpha_(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool is_id_head(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // [A-Za-z_][A-Za-z0-9_]*, plus '-' after the first character when `dash`.
 bool is_identifier(std::string_view s, bool dash) {
-  if (s.empty() || !is_alpha_(s[0])) return false;
+  if (s.empty() || !is_id_head(s[0])) return false;
   for (char c : s.substr(1))
-    if (!is_alpha_(c) && !is_digit(c) && !(dash && c == '-')) return false;
+    if (!is_id_head(c) && !is_digit(c) && !(dash && c == '-')) return false;
   return true;
 }
 
 }  // namespace
 
 namespace detail {
-// Declared where it is used (json.cpp, validate.cpp): the rule for node ids.
 bool is_node_id(std::string_view id) { return is_identifier(id, true); }
 }  // namespace detail
 
@@ -262,8 +263,7 @@ std::vector<EdgeSpec> parse_edge_chain(std::string_view text, const std::string&
       if (!reported_empty) problems.push_back({pointer, "bad-edge", quoted + "empty endpoint"});
       reported_empty = true;
     } else if (!parse_endpoint(parts[i], ends[i])) {
-      problems.push_back(
-          {pointer, "bad-edge", quoted + "'" + std::string(parts[i]) + "' is not a node or node.port"});
+      problems.push_back({pointer, "bad-edge", quoted + "'" + std::string(parts[i]) + "' is not a node or node.port"});
     } else {
       ok[i] = true;
     }
@@ -309,8 +309,7 @@ std::vector<std::string> did_you_mean(std::string_view word, const std::vector<s
     std::size_t d = edit_distance(word, c);
     if (d <= limit && d < std::max(word.size(), c.size())) found.emplace_back(d, i);
   }
-  std::stable_sort(found.begin(), found.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;
   out.reserve(found.size());
   for (const auto& f : found) out.push_back(candidates[f.second]);

@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/ids.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <functional>
@@ -33,10 +35,6 @@
 #include <vector>
 
 namespace braid {
-namespace detail {
-bool is_node_id(std::string_view id);  // [A-Za-z_][A-Za-z0-9_-]*; defined in spec.cpp
-}  // namespace detail
-
 namespace {
 
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
@@ -67,11 +65,11 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 
 struct NodeInfo {
   const NodeSpec* spec = nullptr;
-  std::string pointer;           // "/nodes/ID"
-  const Kind* kind = nullptr;    // nullptr: unknown, so are its ports and types
-  bool duplicate = false;        // an id already used by an earlier node: ignored after pass 2
+  std::string pointer;         // "/nodes/ID"
+  const Kind* kind = nullptr;  // nullptr: unknown, so are its ports and types
+  bool duplicate = false;      // an id already used by an earlier node: ignored after pass 2
   bool param_problems = false;
-  bool inputs_known = false;     // false when dynamic inputs could not be computed
+  bool inputs_known = false;  // false when dynamic inputs could not be computed
   std::vector<PortSpec> inputs;
   std::vector<std::size_t> input_edge;  // per input port: the graph edge feeding it, or kNone
   std::size_t output_edges = 0;
@@ -175,8 +173,8 @@ class Checker {
       auto it = std::find_if(kind.params.begin(), kind.params.end(),
                              [&, &key = name](const ParamSpec& p) { return p.name == key; });
       if (it == kind.params.end()) {
-        std::string takes = names.empty() ? " (" + kind.name + " takes none)"
-                                          : " (" + kind.name + " takes: " + join(names) + ")";
+        std::string takes =
+            names.empty() ? " (" + kind.name + " takes none)" : " (" + kind.name + " takes: " + join(names) + ")";
         report(child(base, name), "unknown-param", "unknown parameter" + suggestion(name, names, takes));
       } else if (it->check) {
         std::string complaint = it->check(value);
@@ -230,7 +228,8 @@ class Checker {
     for (std::size_t i = 0; i < spec_.outputs.size(); ++i) {
       const std::string pointer = "/outputs/" + std::to_string(i);
       std::size_t n = find(spec_.outputs[i]);
-      if (n == kNone) report(pointer, "unknown-node", unknown_node(spec_.outputs[i]));
+      if (n == kNone)
+        report(pointer, "unknown-node", unknown_node(spec_.outputs[i]));
       else if (nodes_[n].kind && nodes_[n].kind->shape != Shape::kSink)
         report(pointer, "not-a-sink", nodes_[n].title() + " is not a sink");
     }
@@ -247,12 +246,16 @@ class Checker {
       std::size_t from = find(edge.from.node);
       std::size_t to = find(edge.to.node);
 
-      if (from == kNone) report(pointer, "unknown-node", unknown_node(edge.from.node));
-      else check_from_port(nodes_[from], edge.from, pointer);
+      if (from == kNone)
+        report(pointer, "unknown-node", unknown_node(edge.from.node));
+      else
+        check_from_port(nodes_[from], edge.from, pointer);
 
       std::size_t port = kNone;
-      if (to == kNone) report(pointer, "unknown-node", unknown_node(edge.to.node));
-      else port = check_to_port(nodes_[to], edge.to, pointer);
+      if (to == kNone)
+        report(pointer, "unknown-node", unknown_node(edge.to.node));
+      else
+        port = check_to_port(nodes_[to], edge.to, pointer);
 
       if (problems_.size() == before && port != kNone) {
         std::size_t& feeder = nodes_[to].input_edge[port];
@@ -280,8 +283,8 @@ class Checker {
     if (outputs.empty()) {
       report(pointer, "unknown-port", n.title() + " has no output port");
     } else if (!end.port.empty() && end.port != outputs.front().name) {
-      report(pointer, "unknown-port", n.title() + " has no output port '" + end.port + "'" +
-                                          port_hint(end.port, outputs, "output"));
+      report(pointer, "unknown-port",
+             n.title() + " has no output port '" + end.port + "'" + port_hint(end.port, outputs, "output"));
     }
   }
 
@@ -478,8 +481,10 @@ class Checker {
       } catch (const std::exception& e) {
         error = e.what();
       }
-      if (!error.empty()) report(n.pointer, "type-mismatch", error);
-      else out_type_[v] = type;
+      if (!error.empty())
+        report(n.pointer, "type-mismatch", error);
+      else
+        out_type_[v] = type;
     } else if (n.kind->outputs.front().types.size() == 1) {
       out_type_[v] = find_type(n.kind->outputs.front().types.front());
     }
@@ -529,9 +534,7 @@ class Checker {
 
 }  // namespace
 
-std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry) {
-  return Checker(spec, registry).run();
-}
+std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry) { return Checker(spec, registry).run(); }
 
 void validate(const PipelineSpec& spec, const Registry& registry) {
   auto problems = check(spec, registry);
