@@ -37,12 +37,22 @@ double seconds(const std::function<void()>& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-double median_of(int repeat, const std::function<void()>& f) {
-  f();  // warm-up
-  std::vector<double> times;
-  for (int i = 0; i < repeat; ++i) times.push_back(seconds(f));
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+/// Runs each variant once per round, `repeat` rounds after a warm-up round,
+/// interleaved so that drift in a shared machine's speed hits all alike.
+/// Returns each variant's median time in seconds.
+std::vector<double> medians(int repeat, const std::vector<std::function<void()>>& variants) {
+  std::vector<std::vector<double>> times(variants.size());
+  for (int round = -1; round < repeat; ++round)
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      double t = seconds(variants[v]);
+      if (round >= 0) times[v].push_back(t);
+    }
+  std::vector<double> out;
+  for (auto& t : times) {
+    std::sort(t.begin(), t.end());
+    out.push_back(t[t.size() / 2]);
+  }
+  return out;
 }
 
 /// A source that emits one prepared sequence, so the benchmark times the
@@ -126,7 +136,7 @@ int main(int argc, char** argv) {
   const std::int64_t m = range_end - 1;
   const std::int64_t expected_range = m % 2 == 0 ? m / 2 * (m + 1) : (m + 1) / 2 * m;
 
-  std::printf("# bench_sum: n=%zu, range 1..%lld, median of %d runs, hardware threads %d\n", n,
+  std::printf("# bench_sum: n=%zu, range 1..%lld, median of %d interleaved rounds, hardware threads %d\n", n,
               static_cast<long long>(range_end - 1), repeat, tbb::info::default_concurrency());
   std::printf("%-8s %-7s %12s %12s %12s %8s %10s\n", "workload", "threads", "sequential", "tbb", "braid",
               "braid/tbb", "tbb speedup");
@@ -141,20 +151,22 @@ int main(int argc, char** argv) {
 
     // memory-bound
     std::int64_t got_seq = 0, got_tbb = 0, got_braid = 0;
-    double t_seq = median_of(repeat, [&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); });
-    double t_tbb = median_of(repeat, [&] {
-      arena.execute([&] {
-        got_tbb = tbb::parallel_reduce(
-            tbb::blocked_range<std::size_t>(0, n), std::int64_t{0},
-            [&](const tbb::blocked_range<std::size_t>& r, std::int64_t s) {
-              return std::accumulate(p + r.begin(), p + r.end(), s);
-            },
-            std::plus<std::int64_t>());
-      });
-    });
-    double t_braid = median_of(repeat, [&] {
-      got_braid = braid::run(array_spec, registry, options).value("result").get<std::int64_t>();
-    });
+    auto t = medians(repeat, {[&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); },
+                              [&] {
+                                arena.execute([&] {
+                                  got_tbb = tbb::parallel_reduce(
+                                      tbb::blocked_range<std::size_t>(0, n), std::int64_t{0},
+                                      [&](const tbb::blocked_range<std::size_t>& r, std::int64_t s) {
+                                        return std::accumulate(p + r.begin(), p + r.end(), s);
+                                      },
+                                      std::plus<std::int64_t>());
+                                });
+                              },
+                              [&] {
+                                got_braid =
+                                    braid::run(array_spec, registry, options).value("result").get<std::int64_t>();
+                              }});
+    double t_seq = t[0], t_tbb = t[1], t_braid = t[2];
     all_right = all_right && got_seq == expected_array && got_tbb == expected_array && got_braid == expected_array;
     std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "memory", threads, t_seq * 1e3,
                 t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);
@@ -166,18 +178,21 @@ int main(int argc, char** argv) {
       for (std::int64_t x = b; x < e; ++x) s += x;
       return s;
     };
-    t_seq = median_of(repeat, [&] { got_seq = range_sum(begin, range_end); });
-    t_tbb = median_of(repeat, [&] {
-      arena.execute([&] {
-        got_tbb = tbb::parallel_reduce(
-            tbb::blocked_range<std::int64_t>(begin, range_end), std::int64_t{0},
-            [&](const tbb::blocked_range<std::int64_t>& r, std::int64_t s) { return s + range_sum(r.begin(), r.end()); },
-            std::plus<std::int64_t>());
-      });
-    });
-    t_braid = median_of(repeat, [&] {
-      got_braid = braid::run(range_spec, registry, options).value("result").get<std::int64_t>();
-    });
+    t = medians(repeat, {[&] { got_seq = range_sum(begin, range_end); },
+                         [&] {
+                           arena.execute([&] {
+                             got_tbb = tbb::parallel_reduce(
+                                 tbb::blocked_range<std::int64_t>(begin, range_end), std::int64_t{0},
+                                 [&](const tbb::blocked_range<std::int64_t>& r, std::int64_t s) {
+                                   return s + range_sum(r.begin(), r.end());
+                                 },
+                                 std::plus<std::int64_t>());
+                           });
+                         },
+                         [&] {
+                           got_braid = braid::run(range_spec, registry, options).value("result").get<std::int64_t>();
+                         }});
+    t_seq = t[0], t_tbb = t[1], t_braid = t[2];
     all_right = all_right && got_seq == expected_range && got_tbb == expected_range && got_braid == expected_range;
     std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "compute", threads, t_seq * 1e3,
                 t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);

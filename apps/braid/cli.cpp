@@ -63,19 +63,15 @@ void apply_set(nlohmann::ordered_json& doc, const std::string& assignment) {
 PipelineSpec load(const std::string& file, const std::vector<std::string>& sets, const Registry& registry) {
   nlohmann::ordered_json doc = parse_json_text(read_pipeline_text(file));
   for (const std::string& s : sets) apply_set(doc, s);
-  std::vector<Problem> problems;
-  PipelineSpec spec = spec_from_json(doc, problems);
-  std::vector<Problem> more = check(spec, registry);
-  problems.insert(problems.end(), more.begin(), more.end());
-  if (!problems.empty()) throw SpecError(std::move(problems));
-  return spec;
+  return valid_spec_from_json(doc, registry);
 }
 
 /// One line per problem, "FILE: pointer: message"; a file that cannot be read is the program's complaint.
 void print_problems(const char* program, const std::string& file, const SpecError& e) {
+  std::string text;  // one write: std::cerr is unbuffered, and there may be many problems
   for (const Problem& p : e.problems())
-    std::cerr << (p.code == "unreadable-file" ? std::string(program) : display_name(file)) << ": " << p.to_string()
-              << '\n';
+    text += (p.code == "unreadable-file" ? std::string(program) : display_name(file)) + ": " + p.to_string() + '\n';
+  std::cerr << text;
 }
 
 std::string types_text(const std::vector<std::string>& types) {

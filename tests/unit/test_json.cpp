@@ -161,12 +161,25 @@ TEST_CASE("parse_json_text: malformed JSON") {
   CHECK(parse_problems("") ==
         lines({"[malformed-json] line 1, column 1: malformed JSON: syntax error while parsing value - unexpected end "
                "of input; expected '[', '{', or a literal"}));
+  // An error found on a line break is at the end of that line, not at column 0 of the next.
   CHECK(parse_problems("{\n  \"a\": tru\n}") ==
-        lines({"[malformed-json] line 3, column 0: malformed JSON: syntax error while parsing value - invalid "
+        lines({"[malformed-json] line 2, column 11: malformed JSON: syntax error while parsing value - invalid "
                "literal; last read: '\"a\": tru<U+000A>'"}));
+  CHECK(parse_problems("{\"edges\": [\"a -> b]\n}") ==
+        lines({"[malformed-json] line 1, column 20: malformed JSON: syntax error while parsing value - invalid "
+               "string: control character U+000A (LF) must be escaped to \\u000A or \\n; last read: "
+               "'\"a -> b]<U+000A>'"}));
   CHECK(parse_problems("[1] x") ==
         lines({"[malformed-json] line 1, column 5: malformed JSON: syntax error while parsing value - invalid "
                "literal; last read: '1] x'; expected end of input"}));
+  // Bytes that are not UTF-8 are shown as hex, so that the message is text.
+  CHECK(parse_problems("{\"name\": \"caf\xE9\"}") ==
+        lines({"[malformed-json] line 1, column 15: malformed JSON: syntax error while parsing value - invalid "
+               "string: ill-formed UTF-8 byte; last read: '\"caf<0xE9>\"'"}));
+  CHECK(parse_problems("\xFF\xFE{\0}\0") ==
+        lines({"[malformed-json] line 1, column 1: malformed JSON: the text is UTF-16 (it starts with a UTF-16 "
+               "byte order mark); save it as UTF-8"}));
+  CHECK(parse_problems("\xEF\xBB\xBF{}") == "");  // a UTF-8 byte order mark is allowed
   try {
     braid::parse_json_text("[1, 2");
     FAIL("no throw");
@@ -471,6 +484,32 @@ TEST_CASE("load_valid_spec reports structural and validation problems together")
   CHECK(problems("{") ==
         lines({"[malformed-json] line 1, column 2: malformed JSON: syntax error while parsing object key - unexpected "
                "end of input; expected string literal"}));
+  // Structural and validation problems together come in document order.
+  CHECK(problems(R"({"extra": 1, "nodes": {"t": {"kind": "source.txt"}, "u": {"kind": "upper", "params": {"ascii": 1},
+                     "x": 2}, "r": {"kind": "sink.output", "uses": [3]}}, "edges": ["t -> u -> r", "r -> q"],
+                     "braid": 1, "name": 1})") ==
+        lines({"[unknown-key] /extra: unknown key (expected one of: braid, name, description, threads, "
+               "max_in_flight, resources, outputs, nodes, edges)",
+               "[unknown-kind] /nodes/t/kind: unknown kind 'source.txt' (did you mean 'source.text'?)",
+               "[bad-param] /nodes/u/params/ascii: must be true or false, got 1",
+               "[unknown-key] /nodes/u/x: unknown key (expected one of: kind, params, concurrency, uses, description)",
+               "[bad-type] /nodes/r/uses/0: must be a resource name string, got 3",
+               "[unknown-port] /edges/1: node 'r' (sink.output) has no output port",
+               "[unknown-node] /edges/1: unknown node 'q'", "[bad-type] /name: must be a string, got 1"}));
+  // A missing key comes first in its object.
+  CHECK(problems(R"({"nodes": {"t": {"kind": "source.text"}, "u": {"params": {"ascii": 1}}}, "edges": ["t -> u"]})") ==
+        lines({"[missing-version] /braid: missing format version: add \"braid\": 1",
+               "[missing-key] /nodes/u/kind: missing required key 'kind'"}));
+}
+
+TEST_CASE("valid_spec_from_json validates a parsed document") {
+  const braid::Registry registry = test_registry();
+  auto document = braid::parse_json_text(
+      R"({"braid": 1, "nodes": {"t": {"kind": "source.text"}, "r": {"kind": "sink.output"}}, "edges": ["t -> r"]})");
+  CHECK(ids(braid::valid_spec_from_json(document, registry)) == std::vector<std::string>{"t", "r"});
+  document["nodes"]["r"]["kind"] = "sink.outptu";
+  CHECK(problems_of([&] { braid::valid_spec_from_json(document, registry); }) ==
+        lines({"[unknown-kind] /nodes/r/kind: unknown kind 'sink.outptu' (did you mean 'sink.output'?)"}));
 }
 
 TEST_CASE("spec_to_json writes what spec_from_json reads back") {

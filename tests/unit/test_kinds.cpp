@@ -247,6 +247,33 @@ TEST_CASE("map_kind makes a typed map kind from a plain callable") {
   CHECK(static_cast<braid::MapBody&>(*body).apply(ints({1, 2, 3})).get<std::int64_t>() == 14);
 }
 
+TEST_CASE("join: its ports are checked, and bad ones leave its inputs unknown") {
+  const braid::Kind& join = *registry().find("join");
+  auto check = [&](const char* ports) { return join.params.at(0).check(nlohmann::json::parse(ports)); };
+  CHECK(check(R"(["sum", "count"])") == "");
+  CHECK(check(R"(["sum"])") == "must be an array of at least two distinct port names, got 1 name");
+  CHECK(check("[]") == "must be an array of at least two distinct port names, got 0 names");
+  CHECK(check(R"(["sum", "sum"])") == "must be an array of at least two distinct port names; 'sum' appears twice");
+  CHECK(check(R"(["sum", "n.count"])") ==
+        "must be an array of at least two distinct port names; element 1 is not a name ([A-Za-z_][A-Za-z0-9_]*): "
+        "got \"n.count\"");
+  auto ports = [&](const char* params) { return join.input_ports(braid::Params(nlohmann::json::parse(params))); };
+  REQUIRE(ports(R"({"ports": ["sum", "count"]})").size() == 2);
+  CHECK(ports(R"({"ports": ["sum", "count"]})")[1].name == "count");
+  // Validation takes the inputs of a join whose ports are bad as unknown.
+  CHECK_THROWS_AS(ports(R"({"ports": ["sum"]})"), braid::Error);
+  CHECK_THROWS_AS(ports("{}"), braid::Error);
+}
+
+TEST_CASE("source.values names the element that is not a number") {
+  auto check = [&](const char* values) {
+    return registry().find("source.values")->params.at(0).check(nlohmann::json::parse(values));
+  };
+  CHECK(check("[1, 2.5]") == "");
+  CHECK(check(R"([1, 2, "three"])") == "must be an array of numbers; element 2 is not a number: got \"three\"");
+  CHECK(check(R"("1 2 3")") == "must be an array of numbers, got \"1 2 3\"");
+}
+
 TEST_CASE("every built-in kind is documented") {
   for (const braid::Kind* k : registry().kinds()) {
     INFO(k->name);

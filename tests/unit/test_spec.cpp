@@ -450,13 +450,14 @@ TEST_CASE("check: a valid pipeline has no problems") {
 }
 
 TEST_CASE("check: validate() throws every problem") {
-  PipelineSpec spec = seed().edge("numbers -> splt").edge("split -> partial -> total -> result").build();
+  PipelineSpec spec =
+      seed().node("extra", "sink.output").edge("numbers -> splt").edge("split -> partial -> total -> result").build();
   try {
     braid::validate(spec, registry());
     FAIL("validate() did not throw");
   } catch (const SpecError& e) {
     CHECK(std::string(e.what()) ==
-          "/edges/0: unknown node 'splt' (did you mean 'split'?)\n/nodes/split: input 'in' is not connected");
+          "/edges/0: unknown node 'splt' (did you mean 'split'?)\n/nodes/extra: input 'in' is not connected");
     CHECK(e.problems().size() == 2);
     CHECK(e.problems()[0] == Problem{"/edges/0", "unknown-node", "unknown node 'splt' (did you mean 'split'?)"});
   }
@@ -628,6 +629,22 @@ TEST_CASE("check: unconnected ports") {
                "[unconnected-input] /nodes/total: input 'in' is not connected",
                "[unconnected-input] /nodes/extra: input 'in' is not connected",
                "[unconnected-output] /nodes/extra: output 'out' is not connected; its results would be lost"}));
+}
+
+TEST_CASE("check: the node an unknown node suggests is not reported as unconnected") {
+  // 'nmbers' most likely means numbers, whose output is then not "not connected";
+  // 'totl' means total, whose input is not either. 'qqq' suggests nothing.
+  PipelineSpec spec = seed()
+                          .node("extra", "reduce.sum")
+                          .edge("nmbers -> split -> partial -> totl")
+                          .edge("total -> result")
+                          .edge("qqq -> extra")
+                          .build();
+  CHECK(check_text(spec) == lines({"[unknown-node] /edges/0: unknown node 'nmbers' (did you mean 'numbers'?)",
+                                   "[unknown-node] /edges/0: unknown node 'totl' (did you mean 'total'?)",
+                                   "[unknown-node] /edges/2: unknown node 'qqq'",
+                                   "[unconnected-output] /nodes/extra: output 'out' is not connected; its results "
+                                   "would be lost"}));
 }
 
 TEST_CASE("check: cycles") {

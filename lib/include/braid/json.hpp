@@ -43,8 +43,12 @@ PipelineSpec load_spec(std::string_view json_text);
 PipelineSpec load_spec_file(const std::string& path);
 
 /// Parses, converts and validates against `registry`, throwing one
-/// braid::SpecError with the structural and the validation problems together.
+/// braid::SpecError with the structural and the validation problems together,
+/// in document order, leaving out validation problems that only echo a
+/// structural one.
 PipelineSpec load_valid_spec(std::string_view json_text, const Registry& registry);
+/// load_valid_spec() of a parsed document (as the CLI has after --set).
+PipelineSpec valid_spec_from_json(const nlohmann::ordered_json& document, const Registry& registry);
 
 /// The spec as a version-1 JSON document. spec_from_json(spec_to_json(s)) equals s
 /// (edges written one per string, with explicit ports where they were given).

@@ -44,7 +44,7 @@ std::string array_of_numbers(const nlohmann::json& v) {
   if (!v.is_array()) return "must be an array of numbers, " + param::describe(v);
   for (std::size_t i = 0; i < v.size(); ++i)
     if (!v[i].is_number())
-      return "must be an array of numbers; element " + std::to_string(i) + " is not: " + param::describe(v[i]);
+      return "must be an array of numbers; element " + std::to_string(i) + " is not a number: " + param::describe(v[i]);
   return "";
 }
 

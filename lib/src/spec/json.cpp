@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -45,16 +46,17 @@ std::string describe(const Json& value) {
   return param::describe(nlohmann::json(value));
 }
 
-// "line L, column C" of the byte before offset `end` (`end` bytes read), as nlohmann counts them.
+// "line L, column C" of the byte before offset `end` (`end` bytes read, the
+// end of the text counting as one), as nlohmann counts them, except that a
+// line break is the last column of its own line, not column 0 of the next.
 std::string line_column(std::string_view text, std::size_t end) {
   std::size_t line = 1, column = 0;
-  for (std::size_t i = 0; i < end && i < text.size(); ++i) {
-    if (text[i] == '\n') {
+  for (std::size_t i = 0; i < end && i <= text.size(); ++i) {
+    if (i > 0 && text[i - 1] == '\n') {
       ++line;
       column = 0;
-    } else {
-      ++column;
     }
+    ++column;
   }
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
 }
@@ -82,6 +84,44 @@ std::size_t nesting_offset(std::string_view text, std::size_t level) {
   return text.size();
 }
 
+// The length of the UTF-8 sequence at the start of `s`, or 0 if it is not one.
+std::size_t utf8_length(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  std::size_t n = 0;
+  if (c < 0x80)
+    n = 1;
+  else if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4;
+  if (n == 0 || n > s.size()) return 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  if (n == 3 && ((c == 0xE0 && byte(1) < 0xA0) || (c == 0xED && byte(1) >= 0xA0))) return 0;  // overlong, surrogate
+  if (n == 4 && ((c == 0xF0 && byte(1) < 0x90) || (c == 0xF4 && byte(1) >= 0x90))) return 0;  // overlong, > U+10FFFF
+  return n;
+}
+
+// `s` with each byte that is not part of valid UTF-8 written as <0xAB>: the
+// "last read" text of a parse error may hold any bytes of the input.
+std::string printable(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    if (std::size_t n = utf8_length(s.substr(i))) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      const auto c = static_cast<unsigned char>(s[i++]);
+      out += std::string("<0x") + kHex[c >> 4] + kHex[c & 0xF] + ">";
+    }
+  }
+  return out;
+}
+
 // "line L, column C: malformed JSON: DETAIL" from one of nlohmann's parse errors.
 std::string malformed_message(std::string_view text, std::size_t byte, const std::string& what) {
   static const std::string kAt = "parse error at ";
@@ -96,7 +136,10 @@ std::string malformed_message(std::string_view text, std::size_t byte, const std
     auto start = what.find(": ");
     detail = start == std::string::npos ? what : what.substr(start + 2);
   }
-  return where + ": malformed JSON: " + detail;
+  // nlohmann places an error found on a line break (a string left open at
+  // the end of its line) at column 0 of the next line: say the end of its own.
+  if (byte >= 1 && byte <= text.size() && text[byte - 1] == '\n') where = line_column(text, byte);
+  return where + ": malformed JSON: " + printable(detail);
 }
 
 // Builds an ordered_json document from nlohmann's SAX events, reporting
@@ -451,6 +494,84 @@ bool at_or_below(const std::string& pointer, const std::string& base) {
   return pointer.compare(0, base.size(), base) == 0 && (pointer.size() == base.size() || pointer[base.size()] == '/');
 }
 
+// Whether `pointer` is one of `bases` or lies below one (a lookup per token, not per base).
+bool at_or_below_any(const std::string& pointer, const std::unordered_set<std::string>& bases) {
+  for (std::size_t end = pointer.size();;) {
+    if (bases.count(pointer.substr(0, end))) return true;
+    if (end == 0) return false;
+    end = pointer.rfind('/', end - 1);
+    if (end == std::string::npos) return false;
+  }
+}
+
+// Sorts problems by where their pointers lie in the document: the index of
+// each token in its object or array. A token the document lacks (a missing
+// key) comes before its container's children; a pointer before those below
+// it; problems at the same place keep their order.
+class DocumentOrder {
+ public:
+  explicit DocumentOrder(const Json& document) : document_(document) {}
+
+  std::vector<Problem> sort(std::vector<Problem> problems) {
+    std::vector<std::pair<std::vector<std::size_t>, std::size_t>> keys;  // (position, index in problems)
+    keys.reserve(problems.size());
+    for (std::size_t i = 0; i < problems.size(); ++i) keys.emplace_back(position(problems[i].pointer), i);
+    std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Problem> out;
+    out.reserve(problems.size());
+    for (const auto& key : keys) out.push_back(std::move(problems[key.second]));
+    return out;
+  }
+
+ private:
+  // 1 + the index of each token of `pointer` in its container, 0 where the document lacks it.
+  std::vector<std::size_t> position(const std::string& pointer) {
+    std::vector<std::size_t> out;
+    const Json* at = &document_;
+    for (std::size_t start = 0; at && start < pointer.size() && pointer[start] == '/';) {
+      std::size_t end = std::min(pointer.find('/', start + 1), pointer.size());
+      std::string token = unescape(pointer.substr(start + 1, end - start - 1));
+      start = end;
+      const Json* next = nullptr;
+      std::size_t index = 0;
+      if (at->is_object()) {
+        const auto& keys = keys_of(*at);
+        auto it = keys.find(token);
+        if (it != keys.end()) {
+          index = it->second + 1;
+          next = &static_cast<const ObjectItems&>(at->get_ref<const Json::object_t&>())[it->second].second;
+        }
+      } else if (at->is_array() && !token.empty() && token.find_first_not_of("0123456789") == std::string::npos &&
+                 token.size() < 19 && std::stoull(token) < at->size()) {
+        index = std::stoull(token) + 1;
+        next = &(*at)[index - 1];
+      }
+      out.push_back(index);
+      at = next;
+    }
+    return out;
+  }
+
+  static std::string unescape(std::string token) {  // "~1" -> "/", "~0" -> "~"
+    for (std::size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i)
+      if (i + 1 < token.size()) token.replace(i, 2, token[i + 1] == '1' ? "/" : "~");
+    return token;
+  }
+
+  // An object's keys -> their index, made on first use (a big "nodes" object is searched once).
+  const std::unordered_map<std::string_view, std::size_t>& keys_of(const Json& object) {
+    auto [it, made] = keys_.try_emplace(&object);
+    if (made) {
+      const auto& items = static_cast<const ObjectItems&>(object.get_ref<const Json::object_t&>());
+      for (std::size_t i = 0; i < items.size(); ++i) it->second.emplace(items[i].first, i);
+    }
+    return it->second;
+  }
+
+  const Json& document_;
+  std::unordered_map<const Json*, std::unordered_map<std::string_view, std::size_t>> keys_;
+};
+
 Json concurrency_to_json(const Concurrency& c) {
   if (c.is_unlimited()) return "unlimited";
   if (c.value() == 1) return "serial";
@@ -460,6 +581,10 @@ Json concurrency_to_json(const Concurrency& c) {
 }  // namespace
 
 Json parse_json_text(std::string_view text) {
+  if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
+    throw SpecError({Problem{"", "malformed-json",
+                             "line 1, column 1: malformed JSON: the text is UTF-16 (it starts with a UTF-16 byte "
+                             "order mark); save it as UTF-8"}});
   DocumentReader reader(text);
   Json::sax_parse(text.begin(), text.end(), &reader);
   if (!reader.problems().empty()) throw SpecError(std::move(reader.problems()));
@@ -508,25 +633,31 @@ PipelineSpec load_spec_file(const std::string& path) { return load_spec(read_tex
 // - those at or below the pointer of a structural problem (a kind-less node
 //   is not reported again as "missing required key 'kind'");
 // - unconnected inputs and outputs when some edge could not be read.
-PipelineSpec load_valid_spec(std::string_view json_text, const Registry& registry) {
+//
+// The problems are then put in document order (see DocumentOrder).
+PipelineSpec valid_spec_from_json(const Json& document, const Registry& registry) {
   std::vector<Problem> problems;
   PipelineSpec spec;
-  bool readable = SpecReader(problems).read(parse_json_text(json_text), spec);
+  bool readable = SpecReader(problems).read(document, spec);
   bool edges_unread = false;
   for (const Problem& p : problems) {
     if (p.pointer.empty() || p.pointer == "/nodes") readable = false;
     if (at_or_below(p.pointer, "/edges")) edges_unread = true;
   }
   if (readable) {
-    const std::size_t structural = problems.size();
+    std::unordered_set<std::string> structural;
+    for (const Problem& p : problems) structural.insert(p.pointer);
     for (Problem& p : check(spec, registry)) {
       bool echo = (edges_unread && (p.code == "unconnected-input" || p.code == "unconnected-output"));
-      for (std::size_t i = 0; i < structural && !echo; ++i) echo = at_or_below(p.pointer, problems[i].pointer);
-      if (!echo) problems.push_back(std::move(p));
+      if (!echo && !at_or_below_any(p.pointer, structural)) problems.push_back(std::move(p));
     }
   }
-  if (!problems.empty()) throw SpecError(std::move(problems));
+  if (!problems.empty()) throw SpecError(DocumentOrder(document).sort(std::move(problems)));
   return spec;
+}
+
+PipelineSpec load_valid_spec(std::string_view json_text, const Registry& registry) {
+  return valid_spec_from_json(parse_json_text(json_text), registry);
 }
 
 Json spec_to_json(const PipelineSpec& spec) {

@@ -13,8 +13,9 @@
 //      by node in topological order (ties in declaration order).
 // A problem is not echoed by the passes after it: a node whose kind is
 // unknown has unknown ports and types, a node with a bad parameter or a
-// mismatched input gives an unknown type, a port named in a bad edge is not
-// also reported as unconnected.
+// mismatched input gives an unknown type, a node whose input_ports() throws
+// has unknown ports; neither a port named in a bad edge nor the node that an
+// edge's unknown node suggests ("did you mean") is reported as unconnected.
 #include <braid/message.hpp>
 #include <braid/registry.hpp>
 #include <braid/spec.hpp>
@@ -217,11 +218,14 @@ class Checker {
     return it == by_id_.end() ? kNone : it->second;
   }
 
-  std::string unknown_node(const std::string& id) const {
+  // "unknown node 'x' (did you mean 'y'?)"; `suggested`, when given, is set to y's index or kNone.
+  std::string unknown_node(const std::string& id, std::size_t* suggested = nullptr) const {
     std::vector<std::string> ids;
     ids.reserve(spec_.nodes.size());
     for (const NodeSpec& n : spec_.nodes) ids.push_back(n.id);
-    return "unknown node '" + id + "'" + suggestion(id, ids, "");
+    auto close = did_you_mean(id, ids);
+    if (suggested) *suggested = close.empty() ? kNone : find(close.front());
+    return "unknown node '" + id + "'" + (close.empty() ? "" : " (did you mean '" + close.front() + "'?)");
   }
 
   void check_outputs() {
@@ -246,16 +250,23 @@ class Checker {
       std::size_t from = find(edge.from.node);
       std::size_t to = find(edge.to.node);
 
-      if (from == kNone)
-        report(pointer, "unknown-node", unknown_node(edge.from.node));
-      else
+      // An unknown node's suggestion is what the edge was meant to connect:
+      // it is not also reported as unconnected.
+      std::size_t suggested = kNone;
+      if (from == kNone) {
+        report(pointer, "unknown-node", unknown_node(edge.from.node, &suggested));
+        if (suggested != kNone) nodes_[suggested].in_bad_edge_as_from = true;
+      } else {
         check_from_port(nodes_[from], edge.from, pointer);
+      }
 
       std::size_t port = kNone;
-      if (to == kNone)
-        report(pointer, "unknown-node", unknown_node(edge.to.node));
-      else
+      if (to == kNone) {
+        report(pointer, "unknown-node", unknown_node(edge.to.node, &suggested));
+        if (suggested != kNone) nodes_[suggested].in_bad_edge_as_to = true;
+      } else {
         port = check_to_port(nodes_[to], edge.to, pointer);
+      }
 
       if (problems_.size() == before && port != kNone) {
         std::size_t& feeder = nodes_[to].input_edge[port];
