@@ -12,48 +12,18 @@
 // 1.00 = as fast as hand-written oneTBB).
 #include <braid/braid.hpp>
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/info.h>
-#include <oneapi/tbb/parallel_reduce.h>
-#include <oneapi/tbb/task_arena.h>
+#include "bench_util.hpp"
 
-#include <algorithm>
-#include <chrono>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+
 #include <cstdio>
-#include <cstring>
 #include <functional>
 #include <numeric>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace {
-
-double seconds(const std::function<void()>& f) {
-  const auto start = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-/// Runs each variant once per round, `repeat` rounds after a warm-up round,
-/// interleaved so that drift in a shared machine's speed hits all alike.
-/// Returns each variant's median time in seconds.
-std::vector<double> medians(int repeat, const std::vector<std::function<void()>>& variants) {
-  std::vector<std::vector<double>> times(variants.size());
-  for (int round = -1; round < repeat; ++round)
-    for (std::size_t v = 0; v < variants.size(); ++v) {
-      double t = seconds(variants[v]);
-      if (round >= 0) times[v].push_back(t);
-    }
-  std::vector<double> out;
-  for (auto& t : times) {
-    std::sort(t.begin(), t.end());
-    out.push_back(t[t.size() / 2]);
-  }
-  return out;
-}
 
 /// A source that emits one prepared sequence, so the benchmark times the
 /// split -> reduce -> gather part, not the fill.
@@ -85,32 +55,15 @@ braid::PipelineSpec sum_pipeline(const char* source_kind) {
   return b.build();
 }
 
-std::vector<std::size_t> parse_list(const std::string& s) {
-  std::vector<std::size_t> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(std::stoul(item));
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::size_t> thread_counts{1, 2};
-  int repeat = 7;
-  std::size_t n = 200000000;
-  std::int64_t range_end = 1000000001;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--threads") thread_counts = parse_list(value);
-    else if (flag == "--repeat") repeat = std::stoi(value);
-    else if (flag == "--n") n = std::stoul(value);
-    else if (flag == "--range") range_end = std::stoll(value) + 1;
-    else {
-      std::fprintf(stderr, "usage: bench_sum [--threads 1,2,...] [--repeat N] [--n ELEMENTS] [--range END]\n");
-      return 2;
-    }
-  }
+  bench::Args args(argc, argv);
+  const auto thread_counts = args.list("--threads", {1, 2});
+  const int repeat = static_cast<int>(args.number("--repeat", 7));
+  const auto n = static_cast<std::size_t>(args.number("--n", 200000000));
+  const std::int64_t range_end = args.number("--range", 1000000000) + 1;
+  args.done("bench_sum [--threads 1,2,...] [--repeat N] [--n ELEMENTS] [--range END]");
 
   braid::Registry registry;
   braid::register_builtin_kinds(registry);
@@ -142,16 +95,14 @@ int main(int argc, char** argv) {
               "braid/tbb", "tbb speedup");
   bool all_right = true;
   for (std::size_t threads : thread_counts) {
-    std::optional<tbb::global_control> allow;
-    if (threads > static_cast<std::size_t>(tbb::info::default_concurrency()))
-      allow.emplace(tbb::global_control::max_allowed_parallelism, threads);
-    tbb::task_arena arena(static_cast<int>(threads));
+    bench::ThreadScope scope(threads);
+    tbb::task_arena& arena = scope.arena;
     braid::RunOptions options;
     options.threads = threads;
 
     // memory-bound
     std::int64_t got_seq = 0, got_tbb = 0, got_braid = 0;
-    auto t = medians(repeat, {[&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); },
+    auto t = bench::medians(repeat, {[&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); },
                               [&] {
                                 arena.execute([&] {
                                   got_tbb = tbb::parallel_reduce(
@@ -178,7 +129,7 @@ int main(int argc, char** argv) {
       for (std::int64_t x = b; x < e; ++x) s += x;
       return s;
     };
-    t = medians(repeat, {[&] { got_seq = range_sum(begin, range_end); },
+    t = bench::medians(repeat, {[&] { got_seq = range_sum(begin, range_end); },
                          [&] {
                            arena.execute([&] {
                              got_tbb = tbb::parallel_reduce(

@@ -199,6 +199,40 @@ TEST_CASE("a join matches two branches by tag into a record") {
   CHECK(braid::outputs_to_json_text(r) == R"({"result": [{"count": 3, "sum": 12}, {"count": 2, "sum": 18}]})");
 }
 
+TEST_CASE("a join kind with a body applies it to the record: a task with several inputs") {
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  braid::Kind add;
+  add.name = "test.add";
+  add.doc = "a + b, once both arrived";
+  add.shape = braid::Shape::kJoin;
+  add.inputs = {braid::PortSpec{"a", {"int64"}, ""}, braid::PortSpec{"b", {"int64"}, ""}};
+  add.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  add.make = [](const braid::NodeConfig&) {
+    struct Add final : braid::MapBody {
+      Value apply(const Value& in) override {
+        const auto& r = in.get<braid::Record>();
+        return Value::of(r.at("a").get<std::int64_t>() + r.at("b").get<std::int64_t>());
+      }
+    };
+    return std::make_unique<Add>();
+  };
+  reg.add(add);
+  PipelineBuilder b("add");
+  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4});
+  b.node("split", "split").param("chunks", 2);
+  b.node("sum", "reduce.sum");
+  b.node("count", "reduce.count");
+  b.node("add", "test.add");
+  b.node("total", "gather.sum");
+  b.node("result", "sink.output");
+  b.edge("numbers -> split");
+  b.edge("split -> sum -> add.a");
+  b.edge("split -> count -> add.b");
+  b.edge("add -> total -> result");
+  CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
+}
+
 TEST_CASE("a throwing node ends the run with its id, kind, tag and message, and the next run works") {
   PipelineBuilder b = sum_of({1, 2, 3, 4, 5, 6, 7, 8}, 4);
   braid::PipelineSpec spec = b.build();

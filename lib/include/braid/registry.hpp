@@ -161,7 +161,9 @@ struct Kind {
   /// inputs do not fit. Absent: the declared output type.
   using InferFn = std::function<const Type*(const Params&, const std::vector<const Type*>&, std::string& error)>;
   InferFn infer;
-  /// Makes the body of one node. Absent for joins (the runtime builds them).
+  /// Makes the body of one node. A join's is optional: absent, the join emits
+  /// the record {port: value}; present, it must be a MapBody, applied to that
+  /// record (a task with several inputs, in one node).
   std::function<std::unique_ptr<NodeBody>(const NodeConfig&)> make;
 
   /// The input ports of a node with these params.

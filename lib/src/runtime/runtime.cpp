@@ -410,12 +410,17 @@ class Compiler {
       case Shape::kJoin: {
         node.join = std::make_unique<JoinState>();
         node.join->ports = node.input_names;
+        auto* body = dynamic_cast<MapBody*>(node.body.get());
+        if (node.body && !body)
+          throw NodeError(ns.id, ns.kind, "", "a join kind's body must be a MapBody (applied to the record)");
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
           auto fm = std::make_unique<FlatMapNode>(
-              g, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
+              g, flow::unlimited, [this, n, port, body](const Message& in, FlatMapNode::output_ports_type& ports) {
                 guard(*n, &in.tag, [&] {
-                  if (std::optional<Message> done = join_arrive(*n->join, port, in))
-                    std::get<0>(ports).try_put(std::move(*done));
+                  std::optional<Message> done = join_arrive(*n->join, port, in);
+                  if (!done) return;
+                  if (body) done->value = body->apply(done->value);
+                  std::get<0>(ports).try_put(std::move(*done));
                 });
               });
           node.inputs.push_back(fm.get());

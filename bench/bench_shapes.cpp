@@ -1,0 +1,255 @@
+// bench_shapes: task graphs from the literature built with braid's C++ API,
+// beside the same graphs in raw tbb::flow (continue_node style), in the same
+// process and run. Each node is one task; a node with several predecessors is
+// a join kind with a body (it runs once all its inputs arrived).
+//
+//   chain:     a -> b -> c -> ... (N nodes)
+//   tree:      a binary fan-out tree of N nodes (leaves are sinks)
+//   wavefront: an S x S grid, (i,j) after (i-1,j) and (i,j-1)
+//   layered:   a random layered DAG of width 64, 1..3 predecessors per node
+//
+//   bench_shapes [--threads 1,2] [--repeat 3] [--sizes 1000,10000,100000,1000000] [--shapes chain,tree,...]
+//
+// The time is the whole run: for braid, validate + build + execute + tear
+// down; for tbb::flow, build + execute + tear down. Ratio = braid / tbb::flow.
+#include <braid/braid.hpp>
+
+#include "bench_util.hpp"
+
+#include <oneapi/tbb/flow_graph.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <random>
+
+namespace flow = tbb::flow;
+
+namespace {
+
+/// A graph as plain adjacency: preds[i] lists the predecessors of node i.
+/// Node 0 is the only root; nodes without successors are leaves.
+struct Dag {
+  std::vector<std::vector<std::size_t>> preds;
+  std::size_t size() const { return preds.size(); }
+};
+
+Dag chain(std::size_t n) {
+  Dag d;
+  d.preds.resize(n);
+  for (std::size_t i = 1; i < n; ++i) d.preds[i] = {i - 1};
+  return d;
+}
+
+Dag tree(std::size_t n) {
+  Dag d;
+  d.preds.resize(n);
+  for (std::size_t i = 1; i < n; ++i) d.preds[i] = {(i - 1) / 2};
+  return d;
+}
+
+Dag wavefront(std::size_t n) {
+  const auto side = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
+  Dag d;
+  d.preds.resize(side * side);
+  for (std::size_t i = 0; i < side; ++i)
+    for (std::size_t j = 0; j < side; ++j) {
+      auto& p = d.preds[i * side + j];
+      if (i > 0) p.push_back((i - 1) * side + j);
+      if (j > 0) p.push_back(i * side + j - 1);
+    }
+  return d;
+}
+
+Dag layered(std::size_t n) {
+  constexpr std::size_t kWidth = 64;
+  std::mt19937_64 gen(42);
+  Dag d;
+  d.preds.resize(1);  // the root
+  std::vector<std::size_t> previous{0};
+  while (d.size() < n) {
+    std::vector<std::size_t> layer;
+    std::vector<bool> used(previous.size(), false);
+    for (std::size_t k = 0; k < kWidth && d.size() < n; ++k) {
+      std::vector<std::size_t> p;
+      const std::size_t want = std::min<std::size_t>(previous.size(), 1 + gen() % 3);
+      while (p.size() < want) {
+        std::size_t pick = gen() % previous.size();
+        if (std::find(p.begin(), p.end(), previous[pick]) == p.end()) {
+          p.push_back(previous[pick]);
+          used[pick] = true;
+        }
+      }
+      layer.push_back(d.size());
+      d.preds.push_back(std::move(p));
+    }
+    // every node of the previous layer feeds at least one of this layer
+    for (std::size_t k = 0; k < previous.size(); ++k)
+      if (!used[k]) d.preds[layer[gen() % layer.size()]].push_back(previous[k]);
+    previous = std::move(layer);
+  }
+  return d;
+}
+
+class PassBody final : public braid::MapBody {
+ public:
+  braid::Value apply(const braid::Value& in) override { return in; }
+};
+
+class TaskBody final : public braid::MapBody {
+ public:
+  braid::Value apply(const braid::Value&) override { return braid::Value::of(std::int64_t{0}); }
+};
+
+class OnceSource final : public braid::SourceBody {
+ public:
+  bool next(braid::Value& out) override {
+    if (done_) return false;
+    done_ = true;
+    out = braid::Value::of(std::int64_t{0});
+    return true;
+  }
+
+ private:
+  bool done_ = false;
+};
+
+class DrainSink final : public braid::SinkBody {
+ public:
+  void consume(const braid::Message&) override {}
+};
+
+void add_kinds(braid::Registry& registry) {
+  braid::Kind root;
+  root.name = "shape.root";
+  root.doc = "one item";
+  root.shape = braid::Shape::kSource;
+  root.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  root.concurrency = braid::Concurrency::serial();
+  root.make = [](const braid::NodeConfig&) { return std::make_unique<OnceSource>(); };
+  registry.add(root);
+
+  braid::Kind pass;
+  pass.name = "shape.pass";
+  pass.doc = "a task with one predecessor";
+  pass.inputs = {braid::PortSpec{"in", {}, ""}};
+  pass.outputs = {braid::PortSpec{"out", {}, ""}};
+  pass.make = [](const braid::NodeConfig&) { return std::make_unique<PassBody>(); };
+  registry.add(pass);
+
+  braid::Kind task;
+  task.name = "shape.task";
+  task.doc = "a task with `inputs` predecessors: runs when all arrived";
+  task.shape = braid::Shape::kJoin;
+  task.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  task.params = {braid::param::integer("inputs", "number of predecessors", std::nullopt, 2, 64)};
+  task.dynamic_inputs = [](const braid::Params& p) {
+    std::vector<braid::PortSpec> ports;
+    for (std::int64_t i = 0; i < p.get_or<std::int64_t>("inputs", 0); ++i)
+      ports.push_back(braid::PortSpec{"in" + std::to_string(i), {}, ""});
+    return ports;
+  };
+  task.make = [](const braid::NodeConfig&) { return std::make_unique<TaskBody>(); };
+  registry.add(task);
+
+  braid::Kind leaf;
+  leaf.name = "shape.leaf";
+  leaf.doc = "a task without successors";
+  leaf.shape = braid::Shape::kSink;
+  leaf.inputs = {braid::PortSpec{"in", {}, ""}};
+  leaf.make = [](const braid::NodeConfig&) { return std::make_unique<DrainSink>(); };
+  registry.add(leaf);
+}
+
+/// The DAG as a braid pipeline. A leaf with several predecessors becomes a
+/// task followed by a sink (one node more).
+braid::PipelineSpec to_spec(const Dag& d) {
+  std::vector<std::size_t> successors(d.size(), 0);
+  for (const auto& p : d.preds)
+    for (std::size_t q : p) ++successors[q];
+  braid::PipelineBuilder b("shape");
+  std::vector<std::size_t> fed(d.size(), 0);  // input ports used so far
+  auto id = [](std::size_t i) { return "n" + std::to_string(i); };
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const std::size_t k = d.preds[i].size();
+    if (i == 0) {
+      b.node(id(i), "shape.root");
+    } else if (k >= 2) {
+      b.node(id(i), "shape.task").param("inputs", static_cast<std::int64_t>(k));
+    } else {
+      b.node(id(i), successors[i] == 0 ? "shape.leaf" : "shape.pass");
+    }
+    if (k >= 2 && successors[i] == 0) {
+      b.node(id(i) + "_leaf", "shape.leaf");
+      b.edge(braid::Endpoint{id(i), ""}, braid::Endpoint{id(i) + "_leaf", ""});
+    }
+    for (std::size_t q : d.preds[i])
+      b.edge(braid::Endpoint{id(q), ""},
+             braid::Endpoint{id(i), k >= 2 ? "in" + std::to_string(fed[i]++) : std::string()});
+  }
+  return b.build();
+}
+
+/// The DAG in raw tbb::flow: one continue_node per task; returns tasks run.
+std::size_t raw_run(const Dag& d) {
+  flow::graph g;
+  std::atomic<std::size_t> ran{0};
+  std::vector<std::unique_ptr<flow::continue_node<flow::continue_msg>>> nodes;
+  nodes.reserve(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i)
+    nodes.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(g, [&](const flow::continue_msg&) {
+      ran.fetch_add(1, std::memory_order_relaxed);
+      return flow::continue_msg();
+    }));
+  for (std::size_t i = 0; i < d.size(); ++i)
+    for (std::size_t q : d.preds[i]) flow::make_edge(*nodes[q], *nodes[i]);
+  nodes[0]->try_put(flow::continue_msg());
+  g.wait_for_all();
+  return ran.load();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench::Args args(argc, argv);
+  const auto thread_counts = args.list("--threads", {1, 2});
+  const int repeat = static_cast<int>(args.number("--repeat", 3));
+  const auto sizes = args.list("--sizes", {1000, 10000, 100000, 1000000});
+  const std::string shapes = args.text("--shapes", "chain,tree,wavefront,layered");
+  args.done("bench_shapes [--threads 1,2] [--repeat N] [--sizes N,N,...] [--shapes chain,tree,wavefront,layered]");
+
+  braid::Registry registry;
+  braid::register_builtin_kinds(registry);
+  add_kinds(registry);
+
+  std::printf("# bench_shapes: median of %d interleaved rounds, hardware threads %d\n", repeat,
+              tbb::info::default_concurrency());
+  std::printf("%-10s %9s %-7s %12s %12s %9s %12s\n", "shape", "nodes", "threads", "tbb::flow", "braid", "braid/tbb",
+              "validate");
+  bool right = true;
+  const std::vector<std::pair<const char*, Dag (*)(std::size_t)>> all = {
+      {"chain", chain}, {"tree", tree}, {"wavefront", wavefront}, {"layered", layered}};
+  for (const auto& [name, make] : all) {
+    if (shapes.find(name) == std::string::npos) continue;
+    for (std::size_t n : sizes) {
+      const Dag dag = make(n);
+      const braid::PipelineSpec spec = to_spec(dag);
+      const double t_validate = bench::seconds([&] { braid::validate(spec, registry); });
+      for (std::size_t threads : thread_counts) {
+        bench::ThreadScope scope(threads);
+        braid::RunOptions options;
+        options.threads = threads;
+        auto t = bench::medians(repeat, {[&] { scope.arena.execute([&] { right &= raw_run(dag) == dag.size(); }); },
+                                         [&] { braid::run(spec, registry, options); }});
+        std::printf("%-10s %9zu %-7zu %10.2fms %10.2fms %8.2fx %10.2fms\n", name, dag.size(), threads, t[0] * 1e3,
+                    t[1] * 1e3, t[1] / t[0], t_validate * 1e3);
+        std::fflush(stdout);
+      }
+    }
+  }
+  if (!right) {
+    std::fprintf(stderr, "bench_shapes: a result was wrong\n");
+    return 1;
+  }
+  return 0;
+}
