@@ -16,9 +16,11 @@ mkdir -p "$out"
 run bench_sum --threads 1,2,4,8,16 --repeat 5 > "$out/bench_sum.txt" 2>&1
 run bench_flow --threads 1,2,4,8,16 --repeat 3 --messages 300000 --hop-messages 300 --rounds 5000 > "$out/bench_flow.txt" 2>&1
 run bench_shapes --threads 1,4,16 --repeat 1 --sizes 1000,100000 > "$out/bench_shapes.txt" 2>&1
+cli=braid
+[ -x "$bin/braid" ] || cli=../apps/braid/braid  # a build tree: build/bench and build/apps/braid
 for t in 1 2 4 8 16; do
   s=$(date +%s.%N)
-  r=$(run braid run apps/parallel_sum/pipelines/array.json --threads "$t")
+  r=$(run "$cli" run apps/parallel_sum/pipelines/array.json --threads "$t")
   e=$(date +%s.%N)
   echo "array.json threads=$t $(echo "$e - $s" | bc 2>/dev/null || echo "$s $e") s $r"
 done > "$out/cli_array.txt" 2>&1
