@@ -3,6 +3,7 @@
 #include <braid/error.hpp>
 #include <braid/json.hpp>
 #include <braid/message.hpp>
+#include <braid/observe.hpp>
 #include <braid/registry.hpp>
 #include <braid/runtime.hpp>
 #include <braid/spec.hpp>

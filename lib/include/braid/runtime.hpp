@@ -5,6 +5,7 @@
 //   braid::Result r = braid::run(spec, registry, {.threads = 4});
 //   std::int64_t total = r.value("result").get<std::int64_t>();
 #include <braid/message.hpp>
+#include <braid/observe.hpp>
 #include <braid/registry.hpp>
 #include <braid/spec.hpp>
 
@@ -19,6 +20,9 @@ namespace braid {
 struct RunOptions {
   /// Worker threads; 0: the spec's `threads`, and if that is 0 too, all cores.
   std::size_t threads = 0;
+  /// Receives begin / end events of every body (statistics, traces, progress);
+  /// nullptr: none, and no cost. Must outlive the run.
+  Observer* observer = nullptr;
 };
 
 /// What a run produced.

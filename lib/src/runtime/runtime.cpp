@@ -120,6 +120,8 @@ struct JoinState {
 
 /// One braid node, compiled.
 struct CompiledNode {
+  std::size_t index = 0;                 // in PipelineSpec::nodes
+  std::vector<std::size_t> successors;   // indices of the nodes its output feeds
   const NodeSpec* spec = nullptr;
   const Kind* kind = nullptr;
   std::unique_ptr<NodeBody> body;
@@ -150,10 +152,15 @@ using OutPort = std::tuple_element_t<0, FlatMapNode::output_ports_type>;
 class PortEmitter final : public Emitter {
  public:
   explicit PortEmitter(OutPort& port) : port_(port) {}
-  void emit(const Tag& tag, Value value) override { port_.try_put(Message{tag, std::move(value)}); }
+  void emit(const Tag& tag, Value value) override {
+    port_.try_put(Message{tag, std::move(value)});
+    ++count_;
+  }
+  std::size_t count() const { return count_; }
 
  private:
   OutPort& port_;
+  std::size_t count_ = 0;
 };
 
 /// Files `in` into its group; returns the group's tag and parts (in index
@@ -206,6 +213,7 @@ class Compiler {
       semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(std::make_unique<CompiledNode>());
+      nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
       by_id_.emplace(ns.id, nodes_.back().get());
     }
@@ -253,9 +261,14 @@ class Compiler {
     parts.reserve(members.size());
     for (Message& m : members) parts.push_back(std::move(m.value));
     const Tag stream_tag(0);
+    const Tag* tag = &stream_tag;
     Value combined;
     auto* body = static_cast<GatherBody*>(node.body.get());
-    if (!guard(node, &stream_tag, [&] { combined = body->combine(std::move(parts)); })) return false;
+    if (!guard(node, tag, [&]() -> std::size_t {
+          combined = body->combine(std::move(parts));
+          return 1;
+        }))
+      return false;
     auto* fm = static_cast<FlatMapNode*>(node.tbb_nodes.front().get());
     flow::output_port<0>(*fm).try_put(Message{stream_tag, std::move(combined)});
     return true;
@@ -303,11 +316,14 @@ class Compiler {
       }
   }
 
-  /// Runs `f` as `node`'s body on the message tagged `tag`. Skipped once the
-  /// run has failed; an exception fails the run with the node's id, kind and tag.
+  /// Runs `f` (which returns how many messages it emitted) as `node`'s body
+  /// on the message tagged `*tag` (read when reporting, so `f` may point it at
+  /// a group's tag). Skipped once the run has failed; an exception fails the
+  /// run with the node's id, kind and tag. Observed when an observer is attached.
   template <class F>
-  bool guard(CompiledNode& node, const Tag* tag, F&& f) {
+  bool guard(CompiledNode& node, const Tag* const& tag, F&& f) {
     if (ctx_.failed.load(std::memory_order_acquire)) return false;
+    if (observer_) return observed(node, tag, f);
     try {
       if (node.resources.empty()) {
         f();
@@ -317,13 +333,53 @@ class Compiler {
       }
       return true;
     } catch (...) {
-      ctx_.fail(NodeError(node.spec->id, node.kind->name, tag ? tag->to_string() : "",
-                          describe_exception(std::current_exception())));
+      fail(node, tag);
       return false;
     }
   }
 
+  void set_observer(Observer* observer, std::chrono::steady_clock::time_point start) {
+    observer_ = observer;
+    start_ = start;
+  }
+
  private:
+  void fail(const CompiledNode& node, const Tag* tag) {
+    ctx_.fail(NodeError(node.spec->id, node.kind->name, tag ? tag->to_string() : "",
+                        describe_exception(std::current_exception())));
+  }
+
+  template <class F>
+  bool observed(CompiledNode& node, const Tag* const& tag, F& f) {
+    std::optional<ResourceHold> hold;  // waiting for a resource is not body time
+    if (!node.resources.empty()) hold.emplace(node.resources);
+    BodyEvent event;
+    event.node = node.index;
+    event.tag = tag;
+    const int slot = tbb::this_task_arena::current_thread_index();
+    event.worker = slot < 0 ? 0 : static_cast<std::size_t>(slot);
+    event.begin_ns = elapsed_ns();
+    observer_->on_begin(event);
+    bool ok = true;
+    try {
+      event.outputs = f();
+    } catch (...) {
+      fail(node, tag);
+      ok = false;
+    }
+    event.tag = tag;
+    event.end_ns = elapsed_ns();
+    event.failed = !ok;
+    observer_->on_end(event);
+    for (std::size_t i = 0; i < event.outputs; ++i)
+      for (std::size_t next : node.successors) observer_->on_enqueue(next);
+    return ok;
+  }
+
+  std::int64_t elapsed_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
+  }
+
   void compile(const NodeSpec& ns, CompiledNode& node) {
     node.spec = &ns;
     node.kind = registry_.find(ns.kind);
@@ -352,7 +408,8 @@ class Compiler {
         auto src = std::make_unique<SourceNode>(g, [this, n, body, item](tbb::flow_control& fc) -> Message {
           Message m{Tag(*item), Value()};
           bool more = false;
-          if (!guard(*n, nullptr, [&] { more = body->next(m.value); }) || !more) {
+          const Tag* none = nullptr;
+          if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) || !more) {
             fc.stop();
             return {};
           }
@@ -368,9 +425,11 @@ class Compiler {
         auto* body = static_cast<MapBody*>(node.body.get());
         auto map = std::make_unique<MapNode>(g, concurrency, [this, n, body](const Message& in) -> Message {
           Message out{in.tag, Value()};
-          guard(*n, &in.tag, [&] {
+          const Tag* tag = &in.tag;
+          guard(*n, tag, [&]() -> std::size_t {
             out.value = body->apply(in.value);
             if (out.value.empty()) throw Error("the body returned an empty value");
+            return 1;
           });
           return out;
         });
@@ -384,7 +443,11 @@ class Compiler {
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
               PortEmitter emit(std::get<0>(ports));
-              guard(*n, &in.tag, [&] { body->apply(in, emit); });
+              const Tag* tag = &in.tag;
+              guard(*n, tag, [&]() -> std::size_t {
+                body->apply(in, emit);
+                return emit.count();
+              });
             });
         node.inputs.push_back(fm.get());
         node.outputs.push_back(&flow::output_port<0>(*fm));
@@ -396,11 +459,15 @@ class Compiler {
         auto* body = static_cast<GatherBody*>(node.body.get());
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
-              std::optional<std::pair<Tag, std::vector<Value>>> done;
-              if (!guard(*n, &in.tag, [&] { done = gather_arrive(*n->gather, in); }) || !done) return;
-              Value combined;  // a failing combine is reported with the group's tag
-              if (guard(*n, &done->first, [&] { combined = body->combine(std::move(done->second)); }))
+              const Tag* tag = &in.tag;
+              guard(*n, tag, [&]() -> std::size_t {
+                std::optional<std::pair<Tag, std::vector<Value>>> done = gather_arrive(*n->gather, in);
+                if (!done) return 0;
+                tag = &done->first;  // a failing combine is reported with the group's tag
+                Value combined = body->combine(std::move(done->second));
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
+                return 1;
+              });
             });
         node.inputs.push_back(fm.get());
         node.outputs.push_back(&flow::output_port<0>(*fm));
@@ -416,11 +483,13 @@ class Compiler {
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
           auto fm = std::make_unique<FlatMapNode>(
               g, flow::unlimited, [this, n, port, body](const Message& in, FlatMapNode::output_ports_type& ports) {
-                guard(*n, &in.tag, [&] {
+                const Tag* tag = &in.tag;
+                guard(*n, tag, [&]() -> std::size_t {
                   std::optional<Message> done = join_arrive(*n->join, port, in);
-                  if (!done) return;
+                  if (!done) return 0;
                   if (body) done->value = body->apply(done->value);
                   std::get<0>(ports).try_put(std::move(*done));
+                  return 1;
                 });
               });
           node.inputs.push_back(fm.get());
@@ -432,7 +501,11 @@ class Compiler {
       case Shape::kSink: {
         auto* body = static_cast<SinkBody*>(node.body.get());
         auto sink = std::make_unique<SinkNode>(g, concurrency, [this, n, body](const Message& in) {
-          guard(*n, &in.tag, [&] { body->consume(in); });
+          const Tag* tag = &in.tag;
+          guard(*n, tag, [&]() -> std::size_t {
+            body->consume(in);
+            return 0;
+          });
           return flow::continue_msg();
         });
         node.inputs.push_back(sink.get());
@@ -451,6 +524,7 @@ class Compiler {
       port = static_cast<std::size_t>(it - to.input_names.begin());
     }
     for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *to.inputs.at(port));
+    from.successors.push_back(to.index);
   }
 
   RunContext& ctx_;
@@ -460,6 +534,8 @@ class Compiler {
   std::vector<std::unique_ptr<CompiledNode>> nodes_;
   std::map<std::string, CompiledNode*, std::less<>> by_id_;
   std::vector<SourceNode*> sources_;
+  Observer* observer_ = nullptr;
+  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace
@@ -491,6 +567,8 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
   arena.execute([&] {
     RunContext ctx;  // declared first: the graph outlives the nodes that point to it
     Compiler compiler(ctx, spec, registry);
+    compiler.set_observer(options.observer, start);
+    if (options.observer) options.observer->on_run_begin(spec, result.threads);
     compiler.build();
     compiler.activate_sources();
     ctx.graph.wait_for_all();
@@ -505,9 +583,10 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
     missing = compiler.incomplete();
     if (missing.empty()) compiler.collect(result);
   });
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options.observer) options.observer->on_run_end(result.seconds);
   if (error) throw *error;
   if (!missing.empty()) throw IncompleteError(std::move(missing));
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
