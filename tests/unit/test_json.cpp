@@ -7,6 +7,8 @@
 #include <braid/spec.hpp>
 
 #include <doctest/doctest.h>
+
+#include "problems.hpp"
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -24,18 +26,8 @@ using braid::SpecError;
 
 namespace {
 
-// One problem per line, "[code] pointer: message", so a failing CHECK shows them all.
-std::string render(const std::vector<Problem>& problems) {
-  std::string out;
-  for (const Problem& p : problems) out += "[" + p.code + "] " + p.to_string() + "\n";
-  return out;
-}
-
-std::string lines(std::initializer_list<const char*> items) {
-  std::string out;
-  for (const char* s : items) out += std::string(s) + "\n";
-  return out;
-}
+using braid_test::lines;
+using braid_test::render;
 
 // The problems a call throws as SpecError, rendered; "" when it does not throw.
 template <class F>

@@ -5,6 +5,8 @@
 #include <braid/spec.hpp>
 
 #include <doctest/doctest.h>
+
+#include "problems.hpp"
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -26,18 +28,8 @@ using braid::SpecError;
 
 namespace {
 
-// One problem per line, "[code] pointer: message", so a failing CHECK shows them all.
-std::string render(const std::vector<Problem>& problems) {
-  std::string out;
-  for (const Problem& p : problems) out += "[" + p.code + "] " + p.to_string() + "\n";
-  return out;
-}
-
-std::string lines(std::initializer_list<const char*> items) {
-  std::string out;
-  for (const char* s : items) out += std::string(s) + "\n";
-  return out;
-}
+using braid_test::lines;
+using braid_test::render;
 
 const braid::Type* type(const char* name) {
   const braid::Type* t = braid::find_type(name);

@@ -16,74 +16,61 @@ enum class Op { kSum, kMin, kMax, kCount, kMean };
   throw Error(std::string("the ") + what + " of an empty chunk is undefined");
 }
 
-Value reduce_int64(Op op, Slice<std::int64_t> xs) {
+/// The reduction `op` of a chunk of `n` elements, given its sum, min and max kernels.
+template <class Sum, class Min, class Max>
+Value reduce(Op op, std::size_t n, Sum sum, Min min, Max max) {
   switch (op) {
-    case Op::kSum: return Value::of(sum_int64(xs.data(), xs.size()));
+    case Op::kSum: return Value::of(sum());
     case Op::kMin:
-      if (xs.empty()) empty_chunk("min");
-      return Value::of(min_of(xs.data(), xs.size()));
+      if (n == 0) empty_chunk("min");
+      return Value::of(min());
     case Op::kMax:
-      if (xs.empty()) empty_chunk("max");
-      return Value::of(max_of(xs.data(), xs.size()));
-    case Op::kCount: return Value::of(static_cast<std::int64_t>(xs.size()));
+      if (n == 0) empty_chunk("max");
+      return Value::of(max());
+    case Op::kCount: return Value::of(static_cast<std::int64_t>(n));
     case Op::kMean: {
       Mean m;
-      m.int_sum = sum_int64(xs.data(), xs.size());
-      m.count = static_cast<std::int64_t>(xs.size());
+      const auto s = sum();
+      m.integral = std::is_integral_v<decltype(s)>;
+      if constexpr (std::is_integral_v<decltype(s)>) {
+        m.int_sum = s;
+      } else {
+        m.double_sum = s;
+      }
+      m.count = static_cast<std::int64_t>(n);
       return Value::of(m);
     }
   }
   return {};
 }
 
-Value reduce_double(Op op, Slice<double> xs) {
-  switch (op) {
-    case Op::kSum: return Value::of(sum_double(xs.data(), xs.size()));
-    case Op::kMin:
-      if (xs.empty()) empty_chunk("min");
-      return Value::of(min_of(xs.data(), xs.size()));
-    case Op::kMax:
-      if (xs.empty()) empty_chunk("max");
-      return Value::of(max_of(xs.data(), xs.size()));
-    case Op::kCount: return Value::of(static_cast<std::int64_t>(xs.size()));
-    case Op::kMean: {
-      Mean m;
-      m.integral = false;
-      m.double_sum = sum_double(xs.data(), xs.size());
-      m.count = static_cast<std::int64_t>(xs.size());
-      return Value::of(m);
-    }
-  }
-  return {};
-}
-
-Value reduce_range(Op op, const Range& r) {
-  switch (op) {
-    case Op::kSum: return Value::of(sum_range(r));
-    case Op::kMin:
-      if (r.size() == 0) empty_chunk("min");
-      return Value::of(min_range(r));
-    case Op::kMax:
-      if (r.size() == 0) empty_chunk("max");
-      return Value::of(max_range(r));
-    case Op::kCount: return Value::of(static_cast<std::int64_t>(r.size()));
-    case Op::kMean: {
-      Mean m;
-      m.int_sum = sum_range(r);
-      m.count = static_cast<std::int64_t>(r.size());
-      return Value::of(m);
-    }
-  }
-  return {};
+template <class E>
+Value reduce_slice(Op op, Slice<E> xs) {
+  const E* p = xs.data();
+  const std::size_t n = xs.size();
+  return reduce(
+      op, n,
+      [&] {
+        if constexpr (std::is_same_v<E, double>) {
+          return sum_double(p, n);
+        } else {
+          return sum_int64(p, n);
+        }
+      },
+      [&] { return min_of(p, n); }, [&] { return max_of(p, n); });
 }
 
 class ReduceBody final : public MapBody {
  public:
   explicit ReduceBody(Op op) : op_(op) {}
   Value apply(const Value& in) override {
-    if (in.is<Slice<std::int64_t>>()) return reduce_int64(op_, in.get<Slice<std::int64_t>>());
-    if (in.is<Slice<double>>()) return reduce_double(op_, in.get<Slice<double>>());
-    if (in.is<Range>()) return reduce_range(op_, in.get<Range>());
+    if (in.is<Slice<std::int64_t>>()) return reduce_slice(op_, in.get<Slice<std::int64_t>>());
+    if (in.is<Slice<double>>()) return reduce_slice(op_, in.get<Slice<double>>());
+    if (in.is<Range>()) {
+      const Range& r = in.get<Range>();
+      return reduce(
+          op_, r.size(), [&] { return sum_range(r); }, [&] { return min_range(r); }, [&] { return max_range(r); });
+    }
     unsupported(in);
   }
 
