@@ -91,17 +91,21 @@ int main(int argc, char** argv) {
 
   std::printf("# bench_sum: n=%zu, range 1..%lld, median of %d interleaved rounds, hardware threads %d\n", n,
               static_cast<long long>(range_end - 1), repeat, tbb::info::default_concurrency());
-  std::printf("%-8s %-7s %12s %12s %12s %8s %10s\n", "workload", "threads", "sequential", "tbb", "braid",
-              "braid/tbb", "tbb speedup");
+  std::printf("# braid: each run on a fresh arena; braid+pool: runs on one braid::Executor, as the tbb twin's arena\n");
+  std::printf("%-8s %-7s %12s %12s %12s %8s %12s %11s %10s\n", "workload", "threads", "sequential", "tbb", "braid",
+              "braid/tbb", "braid+pool", "+pool/tbb", "tbb speedup");
   bool all_right = true;
   for (std::size_t threads : thread_counts) {
     bench::ThreadScope scope(threads);
     tbb::task_arena& arena = scope.arena;
     braid::RunOptions options;
     options.threads = threads;
+    braid::Executor executor(threads);  // a pool kept across runs, like the arena of the tbb twin
+    braid::RunOptions pooled;
+    pooled.executor = &executor;
 
     // memory-bound
-    std::int64_t got_seq = 0, got_tbb = 0, got_braid = 0;
+    std::int64_t got_seq = 0, got_tbb = 0, got_braid = 0, got_pooled = 0;
     auto t = bench::medians(repeat, {[&] { got_seq = std::accumulate(p, p + n, std::int64_t{0}); },
                               [&] {
                                 arena.execute([&] {
@@ -116,11 +120,17 @@ int main(int argc, char** argv) {
                               [&] {
                                 got_braid =
                                     braid::run(array_spec, registry, options).value("result").get<std::int64_t>();
+                              },
+                              [&] {
+                                got_pooled =
+                                    braid::run(array_spec, registry, pooled).value("result").get<std::int64_t>();
                               }});
-    double t_seq = t[0], t_tbb = t[1], t_braid = t[2];
-    all_right = all_right && got_seq == expected_array && got_tbb == expected_array && got_braid == expected_array;
-    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "memory", threads, t_seq * 1e3,
-                t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);
+    double t_seq = t[0], t_tbb = t[1], t_braid = t[2], t_pooled = t[3];
+    all_right = all_right && got_seq == expected_array && got_tbb == expected_array && got_braid == expected_array &&
+                got_pooled == expected_array;
+    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fms %10.2fx %10.2fx\n", "memory", threads,
+                t_seq * 1e3, t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_pooled * 1e3, t_pooled / t_tbb,
+                t_seq / t_tbb);
 
     // compute-bound: the same kernel shape (visit every element) on both sides
     const std::int64_t begin = 1;
@@ -142,11 +152,16 @@ int main(int argc, char** argv) {
                          },
                          [&] {
                            got_braid = braid::run(range_spec, registry, options).value("result").get<std::int64_t>();
+                         },
+                         [&] {
+                           got_pooled = braid::run(range_spec, registry, pooled).value("result").get<std::int64_t>();
                          }});
-    t_seq = t[0], t_tbb = t[1], t_braid = t[2];
-    all_right = all_right && got_seq == expected_range && got_tbb == expected_range && got_braid == expected_range;
-    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fx\n", "compute", threads, t_seq * 1e3,
-                t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_seq / t_tbb);
+    t_seq = t[0], t_tbb = t[1], t_braid = t[2], t_pooled = t[3];
+    all_right = all_right && got_seq == expected_range && got_tbb == expected_range && got_braid == expected_range &&
+                got_pooled == expected_range;
+    std::printf("%-8s %-7zu %10.2fms %10.2fms %10.2fms %8.2fx %10.2fms %10.2fx %10.2fx\n", "compute", threads,
+                t_seq * 1e3, t_tbb * 1e3, t_braid * 1e3, t_braid / t_tbb, t_pooled * 1e3, t_pooled / t_tbb,
+                t_seq / t_tbb);
   }
   if (!all_right) {
     std::fprintf(stderr, "bench_sum: a result was wrong\n");

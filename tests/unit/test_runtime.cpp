@@ -388,3 +388,25 @@ TEST_CASE("runs on several threads at once do not interfere") {
   for (auto& t : callers) t.join();
   CHECK(right.load() == 40);
 }
+
+TEST_CASE("runs can share one executor, from several threads at once") {
+  braid::Executor executor(3);
+  CHECK(executor.threads() == 3);
+  braid::RunOptions options;
+  options.executor = &executor;
+  braid::PipelineSpec spec = sum_of({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5).build();
+  std::vector<std::thread> callers;
+  std::atomic<int> right{0};
+  for (int i = 0; i < 3; ++i)
+    callers.emplace_back([&] {
+      for (int k = 0; k < 10; ++k) {
+        braid::Result r = braid::run(spec, registry(), options);
+        if (r.value("result").get<std::int64_t>() == 55 && r.threads == 3) ++right;
+      }
+    });
+  for (auto& t : callers) t.join();
+  CHECK(right.load() == 30);
+  options.threads = 2;
+  CHECK_THROWS_WITH_AS(braid::run(spec, registry(), options), "RunOptions: threads 2 differs from the executor's 3",
+                       braid::Error);
+}

@@ -11,15 +11,42 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace braid {
 
+struct Result;
+struct RunOptions;
+
+/// A pool of worker threads (a tbb::task_arena) that runs share. Reusing one
+/// executor for many runs saves waking workers for each run. Thread-safe:
+/// several runs may use one executor at once.
+class Executor {
+ public:
+  /// `threads` workers; 0: all cores (default_threads()). More than the cores
+  /// is allowed (oversubscription) and lifts oneTBB's process-wide cap while
+  /// the executor lives.
+  explicit Executor(std::size_t threads = 0);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  std::size_t threads() const noexcept;
+
+ private:
+  friend Result run(const PipelineSpec&, const Registry&, const RunOptions&);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct RunOptions {
   /// Worker threads; 0: the spec's `threads`, and if that is 0 too, all cores.
+  /// With an executor: 0 or the executor's thread count.
   std::size_t threads = 0;
+  /// Runs on this executor's threads instead of a fresh arena; nullptr: a fresh one.
+  Executor* executor = nullptr;
   /// Receives begin / end events of every body (statistics, traces, progress);
   /// nullptr: none, and no cost. Must outlive the run.
   Observer* observer = nullptr;

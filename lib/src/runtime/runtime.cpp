@@ -542,6 +542,22 @@ class Compiler {
 
 std::size_t default_threads() { return static_cast<std::size_t>(tbb::info::default_concurrency()); }
 
+struct Executor::Impl {
+  explicit Impl(std::size_t n) : threads(n) {
+    // oneTBB caps workers at the core count; more threads than cores
+    // (oversubscription, e.g. to test determinism) lift the cap while this lives.
+    if (n > default_threads()) allow.emplace(tbb::global_control::max_allowed_parallelism, n);
+    arena.initialize(static_cast<int>(n));
+  }
+  std::size_t threads;
+  std::optional<tbb::global_control> allow;
+  tbb::task_arena arena;  // initialised once the cap is lifted
+};
+
+Executor::Executor(std::size_t threads) : impl_(std::make_unique<Impl>(threads ? threads : default_threads())) {}
+Executor::~Executor() = default;
+std::size_t Executor::threads() const noexcept { return impl_->threads; }
+
 const Value& Result::value(std::string_view sink) const {
   auto it = outputs.find(sink);
   if (it == outputs.end()) throw Error("no output sink '" + std::string(sink) + "' in the result");
@@ -555,16 +571,16 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
   validate(spec, registry);
   const auto start = std::chrono::steady_clock::now();
   Result result;
-  result.threads = options.threads ? options.threads : spec.threads ? spec.threads : default_threads();
+  std::optional<Executor> own;  // a run without an executor gets one of its own
+  if (options.executor && options.threads && options.threads != options.executor->threads())
+    throw Error("RunOptions: threads " + std::to_string(options.threads) + " differs from the executor's " +
+                std::to_string(options.executor->threads()));
+  if (!options.executor) own.emplace(options.threads ? options.threads : spec.threads);
+  Executor& executor = options.executor ? *options.executor : *own;
+  result.threads = executor.threads();
   std::optional<NodeError> error;
   std::vector<std::string> missing;
-  // oneTBB caps workers at the core count; a run asked for more threads
-  // (oversubscription, e.g. to test determinism) lifts the cap while it runs.
-  std::optional<tbb::global_control> allow;
-  if (result.threads > default_threads())
-    allow.emplace(tbb::global_control::max_allowed_parallelism, result.threads);
-  tbb::task_arena arena(static_cast<int>(result.threads));
-  arena.execute([&] {
+  executor.impl_->arena.execute([&] {
     RunContext ctx;  // declared first: the graph outlives the nodes that point to it
     Compiler compiler(ctx, spec, registry);
     compiler.set_observer(options.observer, start);
