@@ -13,8 +13,8 @@
 #include <braid/runtime.hpp>
 
 #include <nlohmann/json.hpp>
-#include <oneapi/tbb/concurrent_hash_map.h>
 #include <oneapi/tbb/concurrent_vector.h>
+#include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
@@ -27,6 +27,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace braid {
 namespace {
@@ -37,9 +38,8 @@ using MapNode = flow::function_node<Message, Message>;
 using SinkNode = flow::function_node<Message, flow::continue_msg>;
 using SourceNode = flow::input_node<Message>;
 
-struct TagHashCompare {
-  static std::size_t hash(const Tag& t) { return t.hash(); }
-  static bool equal(const Tag& a, const Tag& b) { return a == b; }
+struct TagHash {
+  std::size_t operator()(const Tag& t) const noexcept { return t.hash(); }
 };
 
 /// A counting semaphore for a shared resource's capacity.
@@ -98,13 +98,16 @@ struct RunContext {
   }
 };
 
-/// What a gather holds while its groups fill.
+/// What a gather holds while its groups fill. Its lock guards one short
+/// bookkeeping step per message and is the node's own: no lock is shared
+/// between nodes, and combining runs outside it.
 struct GatherState {
   struct Group {
     std::vector<Value> parts;
     std::size_t arrived = 0;
   };
-  tbb::concurrent_hash_map<Tag, Group, TagHashCompare> groups;
+  tbb::spin_mutex mutex;
+  std::unordered_map<Tag, Group, TagHash> groups;
   tbb::concurrent_vector<Message> stream;  // depth-0 messages: members of a whole stream
 };
 
@@ -115,7 +118,8 @@ struct JoinState {
     std::size_t arrived = 0;
   };
   std::vector<std::string> ports;
-  tbb::concurrent_hash_map<Tag, Pending, TagHashCompare> pending;
+  tbb::spin_mutex mutex;  // the node's own, as a gather's
+  std::unordered_map<Tag, Pending, TagHash> pending;
 };
 
 /// One braid node, compiled.
@@ -172,9 +176,10 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   }
   const Tag parent = in.tag.parent();
   const Tag::Level level = in.tag.last();
-  decltype(g.groups)::accessor a;
-  if (g.groups.insert(a, parent)) a->second.parts.resize(level.count);
-  GatherState::Group& group = a->second;
+  std::lock_guard<tbb::spin_mutex> lock(g.mutex);
+  auto [it, created] = g.groups.try_emplace(parent);
+  if (created) it->second.parts.resize(level.count);
+  GatherState::Group& group = it->second;
   if (level.count != group.parts.size() || level.index >= level.count)
     throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
                 std::to_string(group.parts.size()) + " parts");
@@ -182,15 +187,16 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   group.parts[level.index] = in.value;
   if (++group.arrived < group.parts.size()) return std::nullopt;
   std::vector<Value> parts = std::move(group.parts);
-  g.groups.erase(a);
+  g.groups.erase(it);
   return std::make_pair(parent, std::move(parts));
 }
 
 /// Files `in` under its tag on `port`; returns the record when every port has one.
 std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message& in) {
-  decltype(j.pending)::accessor a;
-  if (j.pending.insert(a, in.tag)) a->second.values.resize(j.ports.size());
-  JoinState::Pending& p = a->second;
+  std::lock_guard<tbb::spin_mutex> lock(j.mutex);
+  auto [it, created] = j.pending.try_emplace(in.tag);
+  if (created) it->second.values.resize(j.ports.size());
+  JoinState::Pending& p = it->second;
   if (!p.values[port].empty())
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
   p.values[port] = in.value;
@@ -198,7 +204,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message
   std::vector<std::pair<std::string, Value>> fields;
   fields.reserve(j.ports.size());
   for (std::size_t i = 0; i < j.ports.size(); ++i) fields.emplace_back(j.ports[i], std::move(p.values[i]));
-  j.pending.erase(a);
+  j.pending.erase(it);
   return Message{in.tag, Value::of(Record(std::move(fields)))};
 }
 
