@@ -25,25 +25,6 @@
 
 namespace {
 
-/// A source that emits one prepared sequence, so the benchmark times the
-/// split -> reduce -> gather part, not the fill.
-class PreparedSource final : public braid::SourceBody {
- public:
-  explicit PreparedSource(braid::Value v) : value_(std::move(v)) {}
-  bool next(braid::Value& out) override {
-    if (done_) return false;
-    done_ = true;
-    out = value_;
-    return true;
-  }
-
- private:
-  braid::Value value_;
-  bool done_ = false;
-};
-
-braid::Value prepared;  // what bench.prepared emits
-
 braid::PipelineSpec sum_pipeline(const char* source_kind) {
   braid::PipelineBuilder b("bench-sum");
   b.node("numbers", source_kind);
@@ -65,21 +46,14 @@ int main(int argc, char** argv) {
   const std::int64_t range_end = args.number("--range", 1000000000) + 1;
   args.done("bench_sum [--threads 1,2,...] [--repeat N] [--n ELEMENTS] [--range END]");
 
-  braid::Registry registry;
-  braid::register_builtin_kinds(registry);
-  braid::Kind source;
-  source.name = "bench.prepared";
-  source.doc = "the benchmark's prepared array";
-  source.shape = braid::Shape::kSource;
-  source.outputs = {braid::PortSpec{"out", {"int64[]"}, ""}};
-  source.concurrency = braid::Concurrency::serial();
-  source.make = [](const braid::NodeConfig&) { return std::make_unique<PreparedSource>(prepared); };
-  registry.add(source);
-
   std::vector<std::int64_t> data(n);
   std::iota(data.begin(), data.end(), std::int64_t{0});
   const std::int64_t* p = data.data();
-  prepared = braid::Value::of(braid::Slice<std::int64_t>(nullptr, p, n));
+  // bench.prepared emits the array, so that the split -> reduce -> gather part is timed, not the fill
+  braid::Registry registry;
+  braid::register_builtin_kinds(registry);
+  registry.add(bench::prepared_source_kind("bench.prepared", "int64[]",
+                                           braid::Value::of(braid::Slice<std::int64_t>(nullptr, p, n))));
   const std::int64_t expected_array = std::accumulate(data.begin(), data.end(), std::int64_t{0});
 
   braid::PipelineSpec array_spec = sum_pipeline("bench.prepared");

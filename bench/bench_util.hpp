@@ -1,6 +1,8 @@
 // The benchmarks' small harness: flags, interleaved medians, a thread scope.
 #pragma once
 
+#include <braid/registry.hpp>
+
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -91,6 +94,33 @@ class Args {
   std::map<std::string, std::string> values_;
   bool bad_ = false;
 };
+
+/// A source kind `name` whose nodes emit `value` (of type `type`) once, so
+/// that a benchmark times the pipeline, not the making of its input.
+inline braid::Kind prepared_source_kind(std::string name, std::string type, braid::Value value) {
+  class Once final : public braid::SourceBody {
+   public:
+    explicit Once(braid::Value v) : value_(std::move(v)) {}
+    bool next(braid::Value& out) override {
+      if (done_) return false;
+      done_ = true;
+      out = value_;
+      return true;
+    }
+
+   private:
+    braid::Value value_;
+    bool done_ = false;
+  };
+  braid::Kind source;
+  source.name = std::move(name);
+  source.doc = "a benchmark's prepared input";
+  source.shape = braid::Shape::kSource;
+  source.outputs = {braid::PortSpec{"out", {std::move(type)}, ""}};
+  source.concurrency = braid::Concurrency::serial();
+  source.make = [value](const braid::NodeConfig&) { return std::make_unique<Once>(value); };
+  return source;
+}
 
 /// An arena of `threads` for the hand-written twins, with oneTBB's worker cap
 /// lifted when more threads than cores are asked for (as braid::run does).

@@ -1,13 +1,22 @@
-// The braid command line: run, validate, kinds.
+// The braid command line: run, validate, kinds; graph, bench and tune are in tools.cpp.
 #include "cli.hpp"
+#include "output_file.hpp"
+#include "tools.hpp"
 
 #include <braid/braid.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -61,9 +70,7 @@ void apply_set(nlohmann::ordered_json& doc, const std::string& assignment) {
 
 /// Loads, applies --set, validates. Throws SpecError with every problem.
 PipelineSpec load(const std::string& file, const std::vector<std::string>& sets, const Registry& registry) {
-  nlohmann::ordered_json doc = parse_json_text(read_pipeline_text(file));
-  for (const std::string& s : sets) apply_set(doc, s);
-  return valid_spec_from_json(doc, registry);
+  return valid_spec_from_json(load_document(file, sets), registry);
 }
 
 /// One line per problem, "FILE: pointer: message"; a file that cannot be read is the program's complaint.
@@ -124,18 +131,58 @@ int cmd_validate(const Registry& registry, const std::string& file, const std::v
   return kOk;
 }
 
+/// `braid run`'s options besides FILE and --set.
+struct RunFlags {
+  std::size_t threads = 0;
+  bool stats = false;      // --stats: the table on stderr
+  std::string stats_json;  // --stats-json FILE
+  std::string trace;       // --trace FILE
+  std::size_t trace_limit = Trace::kDefaultLimit;
+  bool no_progress = false;
+};
+
 int cmd_run(const Registry& registry, const std::string& file, const std::vector<std::string>& sets,
-            std::size_t threads) {
+            const RunFlags& flags) {
   PipelineSpec spec = load(file, sets, registry);
+  // Opened before the run, so that a bad path fails before a long run.
+  std::optional<OutputFile> stats_file, trace_file;
+  if (!flags.stats_json.empty()) stats_file.emplace(flags.stats_json);
+  if (!flags.trace.empty()) trace_file.emplace(flags.trace);
+  std::optional<Stats> stats;
+  std::optional<Trace> trace;
+  std::optional<Progress> progress;
+  ObserverList observers;
+  if (flags.stats || stats_file) observers.add(&stats.emplace(registry));
+  if (trace_file) observers.add(&trace.emplace(flags.trace_limit));
+  if (!flags.no_progress && isatty(STDERR_FILENO)) observers.add(&progress.emplace(stderr));
   RunOptions options;
-  options.threads = threads;
+  options.threads = flags.threads;
+  if (!observers.empty()) options.observer = &observers;
   Result result = run(spec, registry, options);
   std::string text = outputs_to_json_text(result, spec.outputs);
   std::cout << text << '\n' << std::flush;
+  if (stats) {
+    const StatsReport report = stats->report();
+    if (flags.stats) std::cerr << stats_table(report) << std::flush;
+    if (stats_file) {
+      stats_file->stream() << stats_json(report) << '\n';
+      stats_file->commit();
+    }
+  }
+  if (trace_file) {
+    trace->write(trace_file->stream());
+    trace_file->commit();
+  }
   return kOk;
 }
 
 }  // namespace
+
+nlohmann::ordered_json load_document(const std::string& file, const std::vector<std::string>& sets) {
+  nlohmann::ordered_json doc = parse_json_text(read_pipeline_text(file));
+  for (const std::string& s : sets) apply_set(doc, s);
+  return doc;
+}
 
 int main(int argc, char** argv, const Registry& registry, const char* program) {
   CLI::App app{std::string(program) + ": data-parallel pipelines on oneTBB, declared in JSON", program};
@@ -145,7 +192,7 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
 
   std::string file, kind_name;
   std::vector<std::string> sets;
-  std::size_t threads = 0;
+  RunFlags run_flags;
   auto add_sets = [&](CLI::App* cmd) {
     cmd->add_option("--set", sets, "Override a parameter: NODE.PARAM=JSON (a bare word is a string)")
         ->type_name("NODE.PARAM=JSON");
@@ -153,9 +200,30 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
 
   CLI::App* run_cmd = app.add_subcommand("run", "Run a pipeline and print its outputs as one JSON object");
   run_cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
-  run_cmd->add_option("--threads,-t", threads, "Worker threads (0: the file's `threads`, else all cores)")
+  run_cmd->add_option("--threads,-t", run_flags.threads, "Worker threads (0: the file's `threads`, else all cores)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
   add_sets(run_cmd);
+  run_cmd->add_flag("--stats", run_flags.stats,
+                    "After the outputs, print on stderr per node messages, busy time, latency, queue and share, "
+                    "and the run's efficiency and critical path");
+  run_cmd->add_option("--stats-json", run_flags.stats_json, "Write those statistics as JSON to FILE")
+      ->type_name("FILE");
+  CLI::Option* trace_opt =
+      run_cmd->add_option("--trace", run_flags.trace, "Write a Chrome trace of every body run to FILE (Perfetto)")
+          ->type_name("FILE");
+  run_cmd
+      ->add_option("--trace-limit", run_flags.trace_limit,
+                   "At most N trace events; beyond, every k-th of each node is kept (default 1000000)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            const bool positive = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+                                  text.find_first_not_of('0') != std::string::npos;
+            return positive ? std::string() : "must be a positive integer, got '" + text + "'";
+          },
+          "N"))
+      ->needs(trace_opt);
+  run_cmd->add_flag("--no-progress", run_flags.no_progress,
+                    "No live progress line (shown only when stderr is a terminal)");
 
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check a pipeline: print every problem, or ok");
   validate_cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
@@ -163,6 +231,11 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
 
   CLI::App* kinds_cmd = app.add_subcommand("kinds", "List the node kinds, or describe one");
   kinds_cmd->add_option("NAME", kind_name, "A kind to describe: ports, parameters, defaults");
+
+  ToolCommands tools(app, [&](CLI::App* cmd) {
+    cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
+    add_sets(cmd);
+  });
 
   try {
     app.parse(argc, argv);
@@ -180,10 +253,14 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
   try {
     if (*kinds_cmd) return cmd_kinds(registry, kind_name);
     if (*validate_cmd) return cmd_validate(registry, file, sets);
-    return cmd_run(registry, file, sets, threads);
+    if (tools.chosen()) return tools.run(registry, program, file, sets);
+    return cmd_run(registry, file, sets, run_flags);
   } catch (const UsageError& e) {
     std::cerr << program << ": " << e.what() << '\n';
     return kUsage;
+  } catch (const OutputError& e) {
+    std::cerr << program << ": " << e.what() << '\n';
+    return kInvalid;
   } catch (const SpecError& e) {
     print_problems(program, file, e);
     return kInvalid;

@@ -2,7 +2,15 @@
 #   cmake -DCOMMAND="exe|arg|..." -DEXIT=0 [-DSTDOUT_FILE=f | -DSTDOUT=text]
 #         [-DSTDERR_FILE=f | -DSTDERR=text] [-DSTDOUT_MATCHES=regex] [-DSTDIN_FILE=f] -P run_case.cmake
 # Expected text may contain @SOURCE_DIR@ etc. only through the caller.
+# [-DOUTPUT_FILE=f [-DOUTPUT_CHECK=script]]: a file the command writes, removed
+# (with any f.tmp-*) before the run. With OUTPUT_CHECK it must exist afterwards and the script is
+# included with its text in `output` (it appends complaints to `failed`);
+# without, it must not exist. Either way no temporary f.tmp-* may be left.
 string(REPLACE "|" ";" COMMAND "${COMMAND}")
+if(DEFINED OUTPUT_FILE)
+  file(GLOB stale "${OUTPUT_FILE}.tmp-*")  # left by an earlier run that crashed
+  file(REMOVE ${OUTPUT_FILE} ${stale})
+endif()
 if(DEFINED STDIN_FILE)
   execute_process(COMMAND ${COMMAND} INPUT_FILE ${STDIN_FILE} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 else()
@@ -29,6 +37,22 @@ if(DEFINED STDERR AND NOT "${err}" STREQUAL "${STDERR}")
 endif()
 if(DEFINED STDERR_MATCHES AND NOT "${err}" MATCHES "${STDERR_MATCHES}")
   string(APPEND failed "stderr does not match ${STDERR_MATCHES}:\n${err}\n")
+endif()
+if(DEFINED OUTPUT_FILE)
+  file(GLOB leftovers "${OUTPUT_FILE}.tmp-*")
+  if(leftovers)
+    string(APPEND failed "temporary files left: ${leftovers}\n")
+  endif()
+  if(DEFINED OUTPUT_CHECK)
+    if(EXISTS ${OUTPUT_FILE})
+      file(READ ${OUTPUT_FILE} output)
+      include(${OUTPUT_CHECK})
+    else()
+      string(APPEND failed "${OUTPUT_FILE} was not written\n")
+    endif()
+  elseif(EXISTS ${OUTPUT_FILE})
+    string(APPEND failed "${OUTPUT_FILE} was written\n")
+  endif()
 endif()
 if(failed)
   list(JOIN COMMAND " " shown)

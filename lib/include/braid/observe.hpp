@@ -11,11 +11,15 @@
 //   braid::RunOptions options;
 //   options.observer = &count;
 //   braid::run(spec, registry, options);
+//
+// Ready-made observers: braid::Stats (stats.hpp), braid::Trace (trace.hpp),
+// braid::Progress (progress.hpp); an ObserverList attaches several at once.
 #include <braid/message.hpp>
 #include <braid/spec.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace braid {
 
@@ -46,6 +50,37 @@ class Observer {
   virtual void on_enqueue(std::size_t to) {}
   /// After the run drained or failed; `seconds` is its wall time.
   virtual void on_run_end(double seconds) {}
+};
+
+/// Several observers attached to one run: each event goes to each of them, in
+/// the order they were added. Add them all before the run; not thread-safe
+/// while adding. The observers must outlive the list's use.
+class ObserverList final : public Observer {
+ public:
+  /// Adds `observer`; nullptr is ignored.
+  void add(Observer* observer) {
+    if (observer) observers_.push_back(observer);
+  }
+  bool empty() const noexcept { return observers_.empty(); }
+
+  void on_run_begin(const PipelineSpec& spec, std::size_t threads) override {
+    for (Observer* o : observers_) o->on_run_begin(spec, threads);
+  }
+  void on_begin(const BodyEvent& event) override {
+    for (Observer* o : observers_) o->on_begin(event);
+  }
+  void on_end(const BodyEvent& event) override {
+    for (Observer* o : observers_) o->on_end(event);
+  }
+  void on_enqueue(std::size_t to) override {
+    for (Observer* o : observers_) o->on_enqueue(to);
+  }
+  void on_run_end(double seconds) override {
+    for (Observer* o : observers_) o->on_run_end(seconds);
+  }
+
+ private:
+  std::vector<Observer*> observers_;
 };
 
 }  // namespace braid

@@ -466,10 +466,12 @@ class Compiler {
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
               const Tag* tag = &in.tag;
+              Tag group;  // outlives the body: an error and the observer's on_end read it afterwards
               guard(*n, tag, [&]() -> std::size_t {
                 std::optional<std::pair<Tag, std::vector<Value>>> done = gather_arrive(*n->gather, in);
                 if (!done) return 0;
-                tag = &done->first;  // a failing combine is reported with the group's tag
+                group = done->first;
+                tag = &group;  // a failing combine is reported with the group's tag
                 Value combined = body->combine(std::move(done->second));
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
                 return 1;
