@@ -16,6 +16,7 @@ mkdir -p "$out"
 run bench_sum --threads 1,2,4,8,16 --repeat 5 > "$out/bench_sum.txt" 2>&1
 run bench_flow --threads 1,2,4,8,16 --repeat 3 --messages 300000 --hop-messages 300 --rounds 5000 > "$out/bench_flow.txt" 2>&1
 run bench_shapes --threads 1,4,16 --repeat 1 --sizes 1000,100000 > "$out/bench_shapes.txt" 2>&1
+run bench_observe --threads 1,4,16 --repeat 21 > "$out/bench_observe.txt" 2>&1
 cli=braid
 [ -x "$bin/braid" ] || cli=../apps/braid/braid  # a build tree: build/bench and build/apps/braid
 for t in 1 2 4 8 16; do

@@ -29,30 +29,8 @@ inline std::int64_t narrow_sum(Int128 total) {
 }
 
 /// Exact sum of n int64: the right answer whenever the total fits in int64,
-/// even if a prefix does not, and an overflow error otherwise. Blocks whose
-/// elements are all below 2^51 in magnitude cannot overflow, so they are
-/// summed with plain (vectorizable) wrapping adds; others in 128 bits.
-inline std::int64_t sum_int64(const std::int64_t* p, std::size_t n) {
-  constexpr std::size_t kBlock = 4096;  // 4096 * 2^51 = 2^63
-  constexpr std::uint64_t kBias = std::uint64_t{1} << 51;
-  Int128 total = 0;
-  for (std::size_t i = 0; i < n; i += kBlock) {
-    const std::size_t m = std::min(kBlock, n - i);
-    const std::int64_t* block = p + i;
-    std::uint64_t sum = 0, biased = 0;
-    for (std::size_t j = 0; j < m; ++j) {
-      const auto x = static_cast<std::uint64_t>(block[j]);
-      sum += x;
-      biased |= x + kBias;
-    }
-    if ((biased >> 52) == 0) {
-      total += static_cast<std::int64_t>(sum);
-    } else {
-      for (std::size_t j = 0; j < m; ++j) total += block[j];
-    }
-  }
-  return narrow_sum(total);
-}
+/// even if a prefix does not, and an overflow error otherwise (numeric.cpp).
+std::int64_t sum_int64(const std::int64_t* p, std::size_t n);
 
 inline double sum_double(const double* p, std::size_t n) {
   double s = 0.0;
