@@ -5,6 +5,8 @@
 #include <braid/braid.hpp>
 
 #include <doctest/doctest.h>
+
+#include "pipelines.hpp"
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -205,21 +207,10 @@ TEST_CASE("stats count every node's messages exactly on the seed pipeline, at an
 }
 
 TEST_CASE("stats count a join's inputs per port and its records out") {
-  PipelineBuilder b("join");
-  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{2, 4, 6, 8, 10});
-  b.node("split", "split").param("chunks", 2);
-  b.node("sum", "reduce.sum");
-  b.node("count", "reduce.count");
-  b.node("both", "join").param("ports", std::vector<std::string>{"sum", "count"});
-  b.node("chunks", "gather.concat");
-  b.node("result", "sink.output");
-  b.edge("numbers -> split");
-  b.edge("split -> sum -> both.sum");
-  b.edge("split -> count -> both.count");
-  b.edge("both -> chunks -> result");
+  const braid::PipelineSpec spec = braid_test::chunk_sum_and_count();
   for (std::size_t threads : {1, 3}) {
     CAPTURE(threads);
-    StatsReport r = run_with_stats(b.build(), threads);
+    StatsReport r = run_with_stats(spec, threads);
     using C = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
     CHECK(counts(r) == C{{"numbers", {1, 1}},
                          {"split", {1, 2}},

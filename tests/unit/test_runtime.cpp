@@ -2,6 +2,8 @@
 #include <braid/braid.hpp>
 
 #include <doctest/doctest.h>
+
+#include "pipelines.hpp"
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -183,19 +185,7 @@ TEST_CASE("nested splits gather level by level") {
 }
 
 TEST_CASE("a join matches two branches by tag into a record") {
-  PipelineBuilder b("stats");
-  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{2, 4, 6, 8, 10});
-  b.node("split", "split").param("chunks", 2);
-  b.node("sum", "reduce.sum");
-  b.node("count", "reduce.count");
-  b.node("both", "join").param("ports", std::vector<std::string>{"sum", "count"});
-  b.node("chunks", "gather.concat");
-  b.node("result", "sink.output");
-  b.edge("numbers -> split");
-  b.edge("split -> sum -> both.sum");
-  b.edge("split -> count -> both.count");
-  b.edge("both -> chunks -> result");
-  braid::Result r = braid::run(b.build(), registry(), threads(2));
+  braid::Result r = braid::run(braid_test::chunk_sum_and_count(), registry(), threads(2));
   CHECK(braid::outputs_to_json_text(r) == R"({"result": [{"count": 3, "sum": 12}, {"count": 2, "sum": 18}]})");
 }
 
