@@ -280,9 +280,10 @@ TEST_CASE("every built-in kind is documented") {
     CHECK_FALSE(k->doc.empty());
     for (const auto& p : k->params) CHECK_FALSE(p.type.empty());
   }
-  CHECK(registry().names() == std::vector<std::string>{
-                                  "gather.concat", "gather.count", "gather.max", "gather.mean", "gather.min",
-                                  "gather.sum", "join", "reduce.count", "reduce.max", "reduce.mean", "reduce.min",
-                                  "reduce.sum", "sink.output", "source.range", "source.sequence", "source.values",
-                                  "split"});
+  CHECK(registry().names() ==
+        std::vector<std::string>{"filter.match", "filter.range",    "gather.concat", "gather.count", "gather.max",
+                                 "gather.mean",  "gather.min",      "gather.sum",    "join",         "reduce.count",
+                                 "reduce.max",   "reduce.mean",     "reduce.min",    "reduce.sum",   "sink.file",
+                                 "sink.output",  "source.blocks",   "source.count",  "source.files", "source.lines",
+                                 "source.range", "source.sequence", "source.values", "split"});
 }

@@ -136,6 +136,11 @@ class SinkBody : public NodeBody {
   virtual bool collects() const { return false; }
   /// The messages collected, sorted by tag. Called once, after the run.
   virtual std::vector<Message> take() { return {}; }
+  /// Called once after the run succeeded (every message consumed): make the
+  /// output visible (rename a temporary file into place). An exception fails
+  /// the run. Never called after a failed or cancelled run: the body's
+  /// destructor must then discard what it wrote.
+  virtual void commit() {}
 };
 
 /// A registered node type.

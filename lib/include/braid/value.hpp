@@ -13,7 +13,7 @@
 //   v.get<braid::Slice<std::int64_t>>()[0];                // 2
 //
 // Built-in types: int64, double, bool, string, int64[], double[], range,
-// record, list and mean; all of them have JSON codecs.
+// record, list, mean, bytes and string[]; all of them have JSON codecs.
 #include <braid/error.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -154,6 +154,17 @@ struct Mean {
 
 /// A sequence of values of any types (what gather.concat makes of non-sequence values).
 using List = std::vector<Value>;
+
+/// Raw binary data, e.g. one block of a file (type `bytes`). Its JSON form is
+/// a string holding the base64 (RFC 4648, padded) of `data`.
+struct Bytes {
+  std::string data;
+  bool operator==(const Bytes& o) const noexcept { return data == o.data; }
+};
+
+/// A batch of text lines, without their '\n' (type `string[]`; JSON: an array
+/// of strings). `Value::of(std::vector<std::string>{...})` makes one.
+using Lines = std::vector<std::string>;
 
 namespace detail {
 template <class T, class Enable = void>

@@ -1,15 +1,20 @@
 // register_builtin_kinds and the helpers the kind families share.
 #include "kinds/kinds.hpp"
 
+#include <system_error>
+
 namespace braid {
 
 void register_builtin_kinds(Registry& registry) {
   kinds::add_sources(registry);
+  kinds::add_streams(registry);
   kinds::add_split(registry);
   kinds::add_reduces(registry);
   kinds::add_gathers(registry);
   kinds::add_join(registry);
+  kinds::add_filters(registry);
   kinds::add_sinks(registry);
+  kinds::add_files(registry);
 }
 
 namespace kinds {
@@ -35,6 +40,16 @@ Kind::InferFn infer_by_input(std::vector<std::pair<const char*, const char*>> ma
 Kind::InferFn infer_fixed(const char* name) {
   return [name](const Params&, const std::vector<const Type*>&, std::string&) { return builtin_type(name); };
 }
+
+ParamSpec path_param(std::string name, std::string doc) {
+  return param::custom(std::move(name), "a non-empty string", std::move(doc), "", true,
+                       [](const nlohmann::json& v) -> std::string {
+                         if (v.is_string() && !v.get_ref<const std::string&>().empty()) return "";
+                         return "must be a non-empty string, " + param::describe(v);
+                       });
+}
+
+std::string os_reason(int error) { return std::generic_category().message(error); }
 
 }  // namespace kinds
 }  // namespace braid

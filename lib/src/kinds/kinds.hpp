@@ -17,6 +17,9 @@ void add_reduces(Registry& registry);
 void add_gathers(Registry& registry);
 void add_sinks(Registry& registry);
 void add_join(Registry& registry);
+void add_streams(Registry& registry);
+void add_filters(Registry& registry);
+void add_files(Registry& registry);
 
 /// A port accepting (or giving) the named types; no names: any type.
 inline PortSpec port(std::string name, std::initializer_list<const char*> types, std::string doc = "") {
@@ -36,5 +39,11 @@ Kind::InferFn infer_by_input(std::vector<std::pair<const char*, const char*>> ma
 
 /// An infer function giving `name` whatever arrives.
 Kind::InferFn infer_fixed(const char* name);
+
+/// A required parameter naming a file or directory: a non-empty string.
+ParamSpec path_param(std::string name, std::string doc);
+
+/// The operating system's text for an errno value ("No such file or directory"). Thread-safe.
+std::string os_reason(int error);
 
 }  // namespace braid::kinds

@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -62,6 +64,56 @@ TypeCodec sequence_codec() {
     return Value::of(Slice<E>(std::move(xs)));
   };
   return c;
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 (RFC 4648, with '=' padding) of `data`.
+std::string base64_encode(const std::string& data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k])); };
+  for (; i + 3 <= data.size(); i += 3) {
+    std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += kBase64[n >> 18];
+    out += kBase64[(n >> 12) & 63];
+    out += kBase64[(n >> 6) & 63];
+    out += kBase64[n & 63];
+  }
+  if (std::size_t rest = data.size() - i; rest != 0) {
+    std::uint32_t n = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
+    out += kBase64[n >> 18];
+    out += kBase64[(n >> 12) & 63];
+    out += rest == 2 ? kBase64[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+/// The bytes whose base64 is `text`; false if `text` is not padded base64.
+bool base64_decode(const std::string& text, std::string& out) {
+  if (text.size() % 4 != 0) return false;
+  std::int8_t digit[256];
+  std::fill(std::begin(digit), std::end(digit), std::int8_t{-1});
+  for (int k = 0; k < 64; ++k) digit[static_cast<unsigned char>(kBase64[k])] = static_cast<std::int8_t>(k);
+  out.clear();
+  out.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    const bool last = i + 4 == text.size();
+    const int pad = last ? (text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+    if (pad == 1 && text[i + 2] == '=') return false;  // "xx=x"
+    std::uint32_t n = 0;
+    for (int k = 0; k < 4 - pad; ++k) {
+      std::int8_t d = digit[static_cast<unsigned char>(text[i + k])];
+      if (d < 0) return false;
+      n |= static_cast<std::uint32_t>(d) << (18 - 6 * k);
+    }
+    out += static_cast<char>(n >> 16);
+    if (pad < 2) out += static_cast<char>((n >> 8) & 0xFF);
+    if (pad < 1) out += static_cast<char>(n & 0xFF);
+  }
+  return true;
 }
 
 class TypeTable {
@@ -133,6 +185,30 @@ class TypeTable {
     TypeCodec mean;
     mean.encode = [](const Value& v, nlohmann::json& out) { encode_double(v.get<Mean>().value(), out); };
     add(typeid(Mean), "mean", mean);
+
+    TypeCodec bytes;
+    bytes.encode = [](const Value& v, nlohmann::json& out) { out = base64_encode(v.get<Bytes>().data); };
+    bytes.decode = [](const nlohmann::json& j) {
+      Bytes b;
+      if (!j.is_string() || !base64_decode(j.get_ref<const std::string&>(), b.data))
+        throw TypeError("expected a base64 string, got " + got(j));
+      return Value::of(std::move(b));
+    };
+    add(typeid(Bytes), "bytes", bytes);
+
+    TypeCodec lines;
+    lines.encode = [](const Value& v, nlohmann::json& out) { out = v.get<Lines>(); };
+    lines.decode = [](const nlohmann::json& j) {
+      if (!j.is_array()) throw TypeError("expected an array of strings, got " + got(j));
+      Lines xs;
+      xs.reserve(j.size());
+      for (const auto& e : j) {
+        if (!e.is_string()) throw TypeError("expected an array of strings, got element " + got(e));
+        xs.push_back(e.get<std::string>());
+      }
+      return Value::of(std::move(xs));
+    };
+    add(typeid(Lines), "string[]", lines);
   }
 
   const Type& add(std::type_index cpp, std::string name, TypeCodec codec) {
