@@ -2,7 +2,7 @@
 # Installs what braid needs to build and test on Debian 12, skipping what is
 # already there. Run as root (or with sudo available).
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev graphviz)
+packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev graphviz libpng-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
