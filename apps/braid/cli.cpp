@@ -4,14 +4,22 @@
 #include "tools.hpp"
 
 #include <braid/braid.hpp>
+#include <braid/plugin.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -139,10 +147,84 @@ struct RunFlags {
   std::string trace;       // --trace FILE
   std::size_t trace_limit = Trace::kDefaultLimit;
   bool no_progress = false;
+  double timeout = 0;  // --timeout SECONDS; 0: none
+};
+
+/// Cancels the run in flight on SIGINT / SIGTERM. A second signal, while the
+/// run is still stopping, ends the process the default way.
+Cancellation g_cancel;
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_cancel.cancelled()) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_cancel.cancel(sig);
+}
+
+/// Catches SIGINT and SIGTERM while it lives (no SA_RESTART: a blocked read
+/// returns, so a source waiting on a pipe sees the cancellation).
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+/// Cancels the run after `seconds`; if the run has still not returned a grace
+/// period later (a body that never ends), reports it and ends the process.
+class Deadline {
+ public:
+  Deadline(double seconds, const char* program) {
+    if (seconds <= 0) return;
+    thread_ = std::thread([this, seconds, program] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; })) return;
+      g_cancel.cancel(Cancellation::kTimeout);
+      if (cv_.wait_for(lock, std::chrono::seconds(kGraceSeconds), [&] { return done_; })) return;
+      std::fprintf(stderr, "%s: timed out after %g s; a node's body still running %d s later did not stop\n",
+                   program, seconds, kGraceSeconds);
+      std::fflush(stderr);
+      std::_Exit(kTimedOut);
+    });
+  }
+  ~Deadline() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+ private:
+  static constexpr int kGraceSeconds = 5;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 int cmd_run(const Registry& registry, const std::string& file, const std::vector<std::string>& sets,
-            const RunFlags& flags) {
+            const RunFlags& flags, const char* program) {
   PipelineSpec spec = load(file, sets, registry);
   // Opened before the run, so that a bad path fails before a long run.
   std::optional<OutputFile> stats_file, trace_file;
@@ -158,7 +240,21 @@ int cmd_run(const Registry& registry, const std::string& file, const std::vector
   RunOptions options;
   options.threads = flags.threads;
   if (!observers.empty()) options.observer = &observers;
-  Result result = run(spec, registry, options);
+  options.cancel = &g_cancel;
+  Result result;
+  try {
+    StopSignals signals;
+    Deadline deadline(flags.timeout, program);
+    result = run(spec, registry, options);
+  } catch (const CancelledError&) {
+    const int code = g_cancel.code();
+    if (code == Cancellation::kTimeout) {
+      std::cerr << program << ": timed out after " << flags.timeout << " s; nothing was written\n";
+      return kTimedOut;
+    }
+    std::cerr << program << ": " << (code == SIGTERM ? "terminated" : "interrupted") << "; nothing was written\n";
+    return code == SIGTERM ? kTerminated : kInterrupted;
+  }
   std::string text = outputs_to_json_text(result, spec.outputs);
   std::cout << text << '\n' << std::flush;
   if (stats) {
@@ -176,6 +272,16 @@ int cmd_run(const Registry& registry, const std::string& file, const std::vector
   return kOk;
 }
 
+/// `registry` plus the kinds of the plugins listed in BRAID_PLUGIN_PATH, then
+/// of each --plugin, in order. Throws braid::PluginError.
+Registry with_plugins(const Registry& registry, const std::vector<std::string>& plugins) {
+  Registry loaded = registry;
+  const char* env = std::getenv("BRAID_PLUGIN_PATH");
+  for (const std::string& path : split_plugin_path(env ? env : "")) load_plugin(path, loaded);
+  for (const std::string& path : plugins) load_plugin(path, loaded);
+  return loaded;
+}
+
 }  // namespace
 
 nlohmann::ordered_json load_document(const std::string& file, const std::vector<std::string>& sets) {
@@ -188,14 +294,25 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
   CLI::App app{std::string(program) + ": data-parallel pipelines on oneTBB, declared in JSON", program};
   app.set_version_flag("--version", std::string(program) + " (braid " BRAID_VERSION_STRING ")");
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 invalid pipeline or input, 2 usage, 3 a node failed.");
+  app.footer(
+      "Exit codes: 0 ok, 1 invalid pipeline or input, 2 usage, 3 a node failed, 124 timed out, "
+      "130 interrupted (SIGINT), 143 terminated (SIGTERM).");
 
   std::string file, kind_name;
   std::vector<std::string> sets;
   RunFlags run_flags;
+  std::vector<std::string> plugins;
+  auto add_plugins = [&](CLI::App* cmd) {
+    cmd->add_option("--plugin", plugins,
+                    "Load kinds from a plugin (a shared library), after those in BRAID_PLUGIN_PATH "
+                    "(':'-separated); repeatable")
+        ->type_name("LIB.so");
+  };
+  // Every command that reads a pipeline takes --set and --plugin.
   auto add_sets = [&](CLI::App* cmd) {
     cmd->add_option("--set", sets, "Override a parameter: NODE.PARAM=JSON (a bare word is a string)")
         ->type_name("NODE.PARAM=JSON");
+    add_plugins(cmd);
   };
 
   CLI::App* run_cmd = app.add_subcommand("run", "Run a pipeline and print its outputs as one JSON object");
@@ -222,6 +339,11 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
           },
           "N"))
       ->needs(trace_opt);
+  run_cmd
+      ->add_option("--timeout", run_flags.timeout,
+                   "Cancel the run after SECONDS (exit 124); nothing is written")
+      ->type_name("SECONDS")
+      ->check(CLI::PositiveNumber);
   run_cmd->add_flag("--no-progress", run_flags.no_progress,
                     "No live progress line (shown only when stderr is a terminal)");
 
@@ -231,6 +353,7 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
 
   CLI::App* kinds_cmd = app.add_subcommand("kinds", "List the node kinds, or describe one");
   kinds_cmd->add_option("NAME", kind_name, "A kind to describe: ports, parameters, defaults");
+  add_plugins(kinds_cmd);
 
   ToolCommands tools(app, [&](CLI::App* cmd) {
     cmd->add_option("FILE", file, "Pipeline JSON file ('-': standard input)")->required();
@@ -251,13 +374,17 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
   }
 
   try {
-    if (*kinds_cmd) return cmd_kinds(registry, kind_name);
-    if (*validate_cmd) return cmd_validate(registry, file, sets);
-    if (tools.chosen()) return tools.run(registry, program, file, sets);
-    return cmd_run(registry, file, sets, run_flags);
+    const Registry loaded = with_plugins(registry, plugins);
+    if (*kinds_cmd) return cmd_kinds(loaded, kind_name);
+    if (*validate_cmd) return cmd_validate(loaded, file, sets);
+    if (tools.chosen()) return tools.run(loaded, program, file, sets);
+    return cmd_run(loaded, file, sets, run_flags, program);
   } catch (const UsageError& e) {
     std::cerr << program << ": " << e.what() << '\n';
     return kUsage;
+  } catch (const PluginError& e) {  // an unusable file, as an unreadable pipeline file is
+    std::cerr << program << ": " << e.what() << '\n';
+    return kInvalid;
   } catch (const OutputError& e) {
     std::cerr << program << ": " << e.what() << '\n';
     return kInvalid;
