@@ -3,6 +3,9 @@
 # already there. Run as root (or with sudo available).
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev graphviz libpng-dev)
+# The ThreadSanitizer pass unpacks Debian's oneTBB source (dpkg-dev, cmake/tsan/build-tbb.sh);
+# the fuzz targets need clang and its libFuzzer runtime (cmake/fuzz.sh).
+packages+=(dpkg-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
