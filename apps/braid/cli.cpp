@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +26,6 @@
 #include <iostream>
 #include <iterator>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -45,19 +45,31 @@ std::string read_pipeline_text(const std::string& file) {
 
 std::string display_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
 
-/// Applies one `--set NODE.PARAM=JSON` to the pipeline document.
+/// Whether `text` is [A-Za-z_] followed by [A-Za-z0-9_] and the characters of `more`.
+bool is_word(std::string_view text, std::string_view more) {
+  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || more.find(c) != std::string_view::npos))
+      return false;
+  return true;
+}
+
+/// Applies one `--set NODE.PARAM=JSON` to the pipeline document. The value is
+/// read by the pipeline loader's JSON reader (same limits: nesting, numbers).
 void apply_set(nlohmann::ordered_json& doc, const std::string& assignment) {
-  static const std::regex kSyntax(R"(^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$)");
-  static const std::regex kBareWord(R"(^[A-Za-z_][A-Za-z0-9_.-]*$)");
-  std::smatch m;
-  if (!std::regex_match(assignment, m, kSyntax))
+  const std::size_t dot = assignment.find('.');
+  const std::size_t eq = assignment.find('=');
+  if (dot == std::string::npos || eq == std::string::npos || dot > eq ||
+      !is_word(std::string_view(assignment).substr(0, dot), "-") ||
+      !is_word(std::string_view(assignment).substr(dot + 1, eq - dot - 1), ""))
     throw UsageError("--set '" + assignment + "': expected NODE.PARAM=JSON, as in --set split.chunks=8");
-  const std::string node = m[1], param = m[2], text = m[3];
+  const std::string node = assignment.substr(0, dot), param = assignment.substr(dot + 1, eq - dot - 1);
+  const std::string text = assignment.substr(eq + 1);
   nlohmann::json value;
   try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    if (!std::regex_match(text, kBareWord))
+    value = parse_json_text(text);
+  } catch (const SpecError&) {
+    if (!is_word(text, ".-"))
       throw UsageError("--set '" + assignment + "': the value is not valid JSON (quote strings: '\"text\"')");
     value = text;  // a bare word such as auto is taken as a string
   }
@@ -197,9 +209,10 @@ class Deadline {
       if (cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return done_; })) return;
       g_cancel.cancel(Cancellation::kTimeout);
       if (cv_.wait_for(lock, std::chrono::seconds(kGraceSeconds), [&] { return done_; })) return;
-      std::fprintf(stderr, "%s: timed out after %g s; a node's body still running %d s later did not stop\n",
-                   program, seconds, kGraceSeconds);
+      std::fprintf(stderr, "%s: timed out after %g s; a node's body still running %d s later did not stop\n", program,
+                   seconds, kGraceSeconds);
       std::fflush(stderr);
+      discard_pending_outputs();
       std::_Exit(kTimedOut);
     });
   }
@@ -339,9 +352,7 @@ int main(int argc, char** argv, const Registry& registry, const char* program) {
           },
           "N"))
       ->needs(trace_opt);
-  run_cmd
-      ->add_option("--timeout", run_flags.timeout,
-                   "Cancel the run after SECONDS (exit 124); nothing is written")
+  run_cmd->add_option("--timeout", run_flags.timeout, "Cancel the run after SECONDS (exit 124); nothing is written")
       ->type_name("SECONDS")
       ->check(CLI::PositiveNumber);
   run_cmd->add_flag("--no-progress", run_flags.no_progress,

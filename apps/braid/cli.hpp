@@ -17,6 +17,9 @@ enum Exit : int {
   kInvalid = 1,     ///< invalid pipeline, parameters or input data
   kUsage = 2,       ///< bad command line
   kNodeFailed = 3,  ///< a node threw, or results could not be completed
+  kTimedOut = 124,  ///< `run --timeout` expired (as timeout(1))
+  kInterrupted = 130,  ///< SIGINT (128 + 2)
+  kTerminated = 143,   ///< SIGTERM (128 + 15)
 };
 
 /// Runs the command line `argv` against `registry`; returns the exit code.

@@ -3,12 +3,16 @@
 #         [-DSTDERR_FILE=f | -DSTDERR=text] [-DSTDOUT_MATCHES=regex] [-DSTDIN_FILE=f] -P run_case.cmake
 # Expected text may contain @SOURCE_DIR@ etc. only through the caller.
 # [-DOUTPUT_FILE=f [-DOUTPUT_CHECK=script]]: a file the command writes, removed
-# (with any f.tmp-*) before the run. With OUTPUT_CHECK it must exist afterwards and the script is
+# (with any f.tmp-* or .f.braid-tmp-*) before the run. With OUTPUT_CHECK it must exist afterwards and the script is
 # included with its text in `output` (it appends complaints to `failed`);
 # without, it must not exist. Either way no temporary f.tmp-* may be left.
 string(REPLACE "|" ";" COMMAND "${COMMAND}")
 if(DEFINED OUTPUT_FILE)
-  file(GLOB stale "${OUTPUT_FILE}.tmp-*")  # left by an earlier run that crashed
+  # sink.file's temporary files are .NAME.braid-tmp-* beside NAME
+  get_filename_component(output_dir "${OUTPUT_FILE}" DIRECTORY)
+  get_filename_component(output_name "${OUTPUT_FILE}" NAME)
+  set(sink_temporaries "${output_dir}/.${output_name}.braid-tmp-*")
+  file(GLOB stale "${OUTPUT_FILE}.tmp-*" "${sink_temporaries}")  # left by an earlier run that crashed
   file(REMOVE ${OUTPUT_FILE} ${stale})
 endif()
 if(DEFINED STDIN_FILE)
@@ -39,7 +43,7 @@ if(DEFINED STDERR_MATCHES AND NOT "${err}" MATCHES "${STDERR_MATCHES}")
   string(APPEND failed "stderr does not match ${STDERR_MATCHES}:\n${err}\n")
 endif()
 if(DEFINED OUTPUT_FILE)
-  file(GLOB leftovers "${OUTPUT_FILE}.tmp-*")
+  file(GLOB leftovers "${OUTPUT_FILE}.tmp-*" "${sink_temporaries}")
   if(leftovers)
     string(APPEND failed "temporary files left: ${leftovers}\n")
   endif()

@@ -345,7 +345,10 @@ TEST_CASE("structure: nodes") {
   CHECK(load_problems(with_node(R"({"kind": "k", "parms": {}, "size": 1})")) ==
         lines({"[unknown-key] /nodes/x/parms: unknown key (did you mean 'params'?)",
                "[unknown-key] /nodes/x/size: unknown key (expected one of: kind, params, concurrency, uses, "
-               "description)"}));
+               "description, ordered, max_in_flight)"}));
+  CHECK(load_problems(with_node(R"({"kind": "k", "ordered": 1, "max_in_flight": 0})")) ==
+        lines({"[bad-type] /nodes/x/ordered: must be true or false, got 1",
+               "[bad-type] /nodes/x/max_in_flight: must be a positive integer, got 0"}));
 
   SUBCASE("concurrency") {
     for (const char* bad : {"0", "-1", "1.5", "\"fast\"", "true", "[]"}) {
@@ -484,7 +487,8 @@ TEST_CASE("load_valid_spec reports structural and validation problems together")
                "max_in_flight, resources, outputs, nodes, edges)",
                "[unknown-kind] /nodes/t/kind: unknown kind 'source.txt' (did you mean 'source.text'?)",
                "[bad-param] /nodes/u/params/ascii: must be true or false, got 1",
-               "[unknown-key] /nodes/u/x: unknown key (expected one of: kind, params, concurrency, uses, description)",
+               "[unknown-key] /nodes/u/x: unknown key (expected one of: kind, params, concurrency, uses, description, "
+               "ordered, max_in_flight)",
                "[bad-type] /nodes/r/uses/0: must be a resource name string, got 3",
                "[unknown-port] /edges/1: node 'r' (sink.output) has no output port",
                "[unknown-node] /edges/1: unknown node 'q'", "[bad-type] /name: must be a string, got 1"}));

@@ -78,4 +78,16 @@ class IncompleteError : public Error {
   std::vector<std::string> missing_;
 };
 
+/// The run was cancelled from outside (braid::Cancellation: another thread, a
+/// signal, a timeout) before it finished. Nothing it wrote was made visible.
+class CancelledError : public Error {
+ public:
+  /// `reason`: what cancelled it, e.g. "interrupted (SIGINT)".
+  explicit CancelledError(std::string reason);
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
 }  // namespace braid

@@ -9,6 +9,7 @@
 #include <braid/registry.hpp>
 #include <braid/spec.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -41,6 +42,30 @@ class Executor {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Cancels runs from another thread or a signal handler. cancel() is
+/// thread-safe and async-signal-safe; a run that sees it stops starting
+/// bodies, lets running ones finish, discards its sinks' output and throws
+/// braid::CancelledError. A body already running is not interrupted.
+class Cancellation {
+ public:
+  /// Requests cancellation; `code` says why (the CLI passes the signal number,
+  /// or kTimeout) and is kept from the first call only.
+  void cancel(int code = kRequested) noexcept {
+    int expected = 0;
+    code_.compare_exchange_strong(expected, code == 0 ? kRequested : code);
+  }
+  bool cancelled() const noexcept { return code_.load(std::memory_order_relaxed) != 0; }
+  /// 0 while not cancelled, else the first cancel()'s code.
+  int code() const noexcept { return code_.load(std::memory_order_relaxed); }
+
+  static constexpr int kRequested = -1;
+  static constexpr int kTimeout = -2;
+
+ private:
+  std::atomic<int> code_{0};
+  static_assert(std::atomic<int>::is_always_lock_free, "cancel() must be async-signal-safe");
+};
+
 struct RunOptions {
   /// Worker threads; 0: the spec's `threads`, and if that is 0 too, all cores.
   /// With an executor: 0 or the executor's thread count.
@@ -50,6 +75,9 @@ struct RunOptions {
   /// Receives begin / end events of every body (statistics, traces, progress);
   /// nullptr: none, and no cost. Must outlive the run.
   Observer* observer = nullptr;
+  /// Checked before every body: once cancelled, the run stops and throws
+  /// braid::CancelledError. nullptr: not cancellable. Must outlive the run.
+  const Cancellation* cancel = nullptr;
 };
 
 /// What a run produced.
@@ -58,6 +86,10 @@ struct Result {
   std::map<std::string, std::vector<Message>, std::less<>> outputs;
   /// Wall time of the run (graph built, run and drained), seconds.
   double seconds = 0.0;
+  /// Validating the spec before the run (not in `seconds`), seconds.
+  double validate_seconds = 0.0;
+  /// Building the tbb::flow graph (bodies made, nodes and edges; part of `seconds`), seconds.
+  double build_seconds = 0.0;
   /// Threads the run's arena had.
   std::size_t threads = 0;
 
@@ -66,13 +98,19 @@ struct Result {
   const Value& value(std::string_view sink) const;
 };
 
+/// Removes the temporary files of every sink.file of this process that has not
+/// committed yet: for a program about to end without unwinding (std::_Exit
+/// after a body would not stop). Thread-safe.
+void discard_pending_outputs() noexcept;
+
 /// The number of threads a run gets when neither options nor spec set one.
 std::size_t default_threads();
 
 /// Validates `spec` against `registry`, then runs it. Throws braid::SpecError
 /// (nothing ran) if the spec is invalid; braid::NodeError if a node threw (the
 /// run is cancelled at once); braid::IncompleteError if a gather group or a
-/// join key never completed. Never hangs on bad input. Thread-safe: concurrent
+/// join key never completed; braid::CancelledError if options.cancel fired.
+/// Sinks' commit() runs only after a run that succeeded. Never hangs on bad input. Thread-safe: concurrent
 /// runs each get their own graph and arena.
 Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions& options = {});
 

@@ -94,6 +94,11 @@ struct NodeSpec {
   std::optional<Concurrency> concurrency;  ///< absent: the kind's default
   std::vector<std::string> uses;           ///< shared resources held around the body
   std::string description;
+  /// Deliver arriving messages in tag order (a sequencer by tag); the body then
+  /// runs serially. Not for sources and joins; needs exactly one source upstream.
+  bool ordered = false;
+  /// A source's own bound on items in flight; absent: the pipeline's max_in_flight.
+  std::optional<std::size_t> max_in_flight;
 };
 
 /// One end of an edge: a node and, optionally, one of its ports.
@@ -117,13 +122,19 @@ struct ResourceSpec {
   std::size_t capacity = 1;
 };
 
+/// Source items in flight at once when neither the pipeline nor the source sets max_in_flight.
+inline constexpr std::size_t kDefaultMaxInFlight = 64;
+/// The largest max_in_flight accepted (each source keeps a ring of that many slots).
+inline constexpr std::size_t kMaxInFlightLimit = std::size_t{1} << 20;
+
 /// A whole pipeline, as plain data. Nodes keep the order in which they were declared.
 struct PipelineSpec {
   int version = 1;
   std::string name;
   std::string description;
   std::size_t threads = 0;                    ///< 0: all cores
-  std::optional<std::size_t> max_in_flight;   ///< bound on source items inside the graph
+  /// Bound on each source's items inside the graph at once (absent: kDefaultMaxInFlight).
+  std::optional<std::size_t> max_in_flight;
   std::map<std::string, ResourceSpec> resources;
   std::vector<std::string> outputs;           ///< sinks the CLI prints; empty: all
   std::vector<NodeSpec> nodes;
@@ -159,6 +170,10 @@ class PipelineBuilder {
   PipelineBuilder& concurrency(Concurrency c);
   PipelineBuilder& uses(std::string resource);
   PipelineBuilder& node_description(std::string text);
+  /// Makes the last node take its input in tag order.
+  PipelineBuilder& ordered(bool on = true);
+  /// Bounds the last node's (a source's) items in flight.
+  PipelineBuilder& source_max_in_flight(std::size_t n);
 
   /// Adds edges written as in JSON: "a -> b.in", chains included.
   PipelineBuilder& edge(std::string_view chain);

@@ -19,9 +19,31 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 
 namespace braid::kinds {
 namespace {
+
+/// Temporary files of every FileSink not yet committed or destroyed, so that a
+/// process about to end without unwinding can remove them.
+struct PendingOutputs {
+  std::mutex mutex;
+  std::set<std::string> paths;
+};
+
+PendingOutputs& pending_outputs() {
+  static PendingOutputs* p = new PendingOutputs();  // never destroyed: usable until the process ends
+  return *p;
+}
+
+void set_pending(const std::string& path, bool pending) {
+  PendingOutputs& p = pending_outputs();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  if (pending)
+    p.paths.insert(path);
+  else
+    p.paths.erase(path);
+}
 
 enum class Format { kRaw, kLines, kJsonl };
 
@@ -64,6 +86,7 @@ class FileSink final : public SinkBody {
         fail(error);
       }
     }
+    set_pending(temporary_, true);
     buffer_.reserve(kBufferSize);
   }
 
@@ -72,7 +95,10 @@ class FileSink final : public SinkBody {
 
   ~FileSink() override {
     if (fd_ >= 0) ::close(fd_);
-    if (!committed_ && !temporary_.empty()) ::unlink(temporary_.c_str());
+    if (!committed_ && !temporary_.empty()) {
+      ::unlink(temporary_.c_str());
+      set_pending(temporary_, false);
+    }
   }
 
   void consume(const Message& in) override {
@@ -118,6 +144,7 @@ class FileSink final : public SinkBody {
     if (std::rename(temporary_.c_str(), path_.c_str()) != 0)
       throw Error("cannot rename '" + temporary_ + "' to '" + path_ + "': " + os_reason(errno));
     committed_ = true;
+    set_pending(temporary_, false);
   }
 
  private:
@@ -213,3 +240,14 @@ void add_files(Registry& registry) {
 }
 
 }  // namespace braid::kinds
+
+namespace braid {
+
+void discard_pending_outputs() noexcept {
+  kinds::PendingOutputs& p = kinds::pending_outputs();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  for (const std::string& path : p.paths) ::unlink(path.c_str());
+  p.paths.clear();
+}
+
+}  // namespace braid

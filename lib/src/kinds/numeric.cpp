@@ -6,7 +6,10 @@ namespace braid::kinds {
 
 // Blocks whose elements are all below 2^51 in magnitude cannot overflow, so
 // they are summed with plain (vectorizable) wrapping adds; others in 128 bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+// No clones under ASan or TSan: the clone resolver (an ifunc) runs while the
+// program is being linked, before the sanitizer runtime exists, and crashes.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 std::int64_t sum_int64(const std::int64_t* p, std::size_t n) {

@@ -6,24 +6,30 @@
 //   source  -> input_node          map    -> function_node<Message, Message>
 //   flat map, gather, join port -> multifunction_node<Message, tuple<Message>>
 //   sink    -> function_node<Message, continue_msg>
-// Bodies run inside guard(): the first exception records a NodeError and
-// cancels the graph, so the run ends promptly instead of hanging. Gathers of
-// whole streams (depth-0 messages) and incomplete groups are settled after
-// wait_for_all(), when every source has ended.
+// A source is an input_node behind a limiter_node that admits at most
+// max_in_flight items (stream.hpp counts them out); an ordered node gets a
+// sequencer node in front. Bodies run inside guard(): the first exception
+// records a NodeError and cancels the graph, so the run ends promptly instead
+// of hanging; a Cancellation is checked there too. Gathers of whole streams
+// (depth-0 messages) and incomplete groups are settled after wait_for_all(),
+// when every source has ended; sinks commit only after a run that succeeded.
 #include <braid/runtime.hpp>
 
-#include <nlohmann/json.hpp>
+#include "runtime/stream.hpp"
+
 #include <oneapi/tbb/concurrent_vector.h>
-#include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/task_arena.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,6 +43,8 @@ using FlatMapNode = flow::multifunction_node<Message, std::tuple<Message>>;
 using MapNode = flow::function_node<Message, Message>;
 using SinkNode = flow::function_node<Message, flow::continue_msg>;
 using SourceNode = flow::input_node<Message>;
+using ArrivalNode = flow::function_node<Message, flow::continue_msg>;
+using detail::Ledger;
 
 struct TagHash {
   std::size_t operator()(const Tag& t) const noexcept { return t.hash(); }
@@ -87,6 +95,22 @@ struct RunContext {
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   std::optional<NodeError> error;
+  const Cancellation* cancel = nullptr;
+  std::atomic<bool> cancelled{false};
+  /// True while sources run; messages made after they ended (whole-stream
+  /// gathers) are not counted against any window.
+  bool streaming = true;
+
+  /// Whether bodies should stop: a node failed or the run was cancelled.
+  bool stopping() {
+    if (failed.load(std::memory_order_acquire)) return true;
+    if (cancel && cancel->cancelled()) {
+      if (!cancelled.exchange(true)) graph.cancel();
+      failed.store(true, std::memory_order_release);
+      return true;
+    }
+    return false;
+  }
 
   void fail(NodeError e) {
     {
@@ -122,10 +146,16 @@ struct JoinState {
   std::unordered_map<Tag, Pending, TagHash> pending;
 };
 
+/// Messages counted in a Ledger, `weight` per message.
+struct Account {
+  Ledger* ledger;
+  std::int64_t weight;
+};
+
 /// One braid node, compiled.
 struct CompiledNode {
-  std::size_t index = 0;                 // in PipelineSpec::nodes
-  std::vector<std::size_t> successors;   // indices of the nodes its output feeds
+  std::size_t index = 0;                // in PipelineSpec::nodes
+  std::vector<std::size_t> successors;  // indices of the nodes its output feeds
   const NodeSpec* spec = nullptr;
   const Kind* kind = nullptr;
   std::unique_ptr<NodeBody> body;
@@ -136,9 +166,31 @@ struct CompiledNode {
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
   std::unique_ptr<GatherState> gather;
   std::unique_ptr<JoinState> join;
+
+  // Stream accounting (stream.hpp), set by Compiler::plan_accounts().
+  std::vector<std::size_t> predecessors;          // per input port: the node feeding it
+  std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
+  std::vector<Account> out;                       // per message emitted, added before it is put
+  std::vector<std::vector<Ledger*>> in;           // per input port: subtracted per message consumed
+  std::vector<Account> net;                       // a map's out minus in, zero weights dropped
+  std::unique_ptr<detail::Window> window;         // a source's
+  std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
+  std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
 };
 
-std::size_t tbb_concurrency(Concurrency c) { return c.is_unlimited() ? static_cast<std::size_t>(flow::unlimited) : c.value(); }
+/// Adds `weight` x `times` messages of `item` to each account.
+inline void add_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
+  for (const Account& a : accounts) a.ledger->add(item, a.weight * times);
+}
+
+/// Subtracts `times` messages of `item` from each ledger.
+inline void remove_counts(const std::vector<Ledger*>& ledgers, std::uint64_t item, std::int64_t times = 1) {
+  for (Ledger* l : ledgers) l->add(item, -times);
+}
+
+std::size_t tbb_concurrency(Concurrency c) {
+  return c.is_unlimited() ? static_cast<std::size_t>(flow::unlimited) : c.value();
+}
 
 std::string describe_exception(std::exception_ptr e) {
   try {
@@ -155,8 +207,9 @@ using OutPort = std::tuple_element_t<0, FlatMapNode::output_ports_type>;
 /// Lets a FlatMapBody emit into a multifunction_node's output port.
 class PortEmitter final : public Emitter {
  public:
-  explicit PortEmitter(OutPort& port) : port_(port) {}
+  PortEmitter(OutPort& port, const std::vector<Account>* accounts) : port_(port), accounts_(accounts) {}
   void emit(const Tag& tag, Value value) override {
+    if (accounts_) add_counts(*accounts_, tag.item());
     port_.try_put(Message{tag, std::move(value)});
     ++count_;
   }
@@ -164,6 +217,7 @@ class PortEmitter final : public Emitter {
 
  private:
   OutPort& port_;
+  const std::vector<Account>* accounts_;  // nullptr once the sources ended
   std::size_t count_ = 0;
 };
 
@@ -215,8 +269,7 @@ class Compiler {
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
-    for (const auto& [name, r] : spec_.resources)
-      semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
+    for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(std::make_unique<CompiledNode>());
       nodes_.back()->index = nodes_.size() - 1;
@@ -224,6 +277,7 @@ class Compiler {
       by_id_.emplace(ns.id, nodes_.back().get());
     }
     for (const EdgeSpec& e : spec_.edges) connect(e);
+    plan_accounts();
   }
 
   void activate_sources() {
@@ -313,6 +367,20 @@ class Compiler {
     return missing;
   }
 
+  /// Makes every sink's output visible (in declaration order). False when one failed.
+  bool commit() {
+    for (const auto& node : nodes_) {
+      if (node->kind->shape != Shape::kSink) continue;
+      try {  // not a body run: observers do not see it
+        static_cast<SinkBody*>(node->body.get())->commit();
+      } catch (...) {
+        fail(*node, nullptr);
+        return false;
+      }
+    }
+    return true;
+  }
+
   /// Every collecting sink's messages, sorted by tag.
   void collect(Result& result) {
     for (const auto& node : nodes_)
@@ -328,7 +396,7 @@ class Compiler {
   /// run with the node's id, kind and tag. Observed when an observer is attached.
   template <class F>
   bool guard(CompiledNode& node, const Tag* const& tag, F&& f) {
-    if (ctx_.failed.load(std::memory_order_acquire)) return false;
+    if (ctx_.stopping()) return false;
     if (observer_) return observed(node, tag, f);
     try {
       if (node.resources.empty()) {
@@ -393,6 +461,8 @@ class Compiler {
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
     for (const PortSpec& p : node.kind->input_ports(ns.params)) node.input_names.push_back(p.name);
+    node.predecessors.assign(node.input_names.size(), 0);
+    node.in.assign(node.input_names.size(), {});
     if (node.kind->make) {
       NodeConfig config{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr};
       try {
@@ -404,12 +474,14 @@ class Compiler {
     } else if (node.kind->shape != Shape::kJoin) {
       throw Error("kind '" + node.kind->name + "' has no factory");
     }
-    const std::size_t concurrency = tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
+    const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
     switch (node.kind->shape) {
       case Shape::kSource: {
         auto* body = static_cast<SourceBody*>(node.body.get());
+        node.window = std::make_unique<detail::Window>(
+            ns.max_in_flight.value_or(spec_.max_in_flight.value_or(kDefaultMaxInFlight)));
         auto item = std::make_shared<std::uint64_t>(0);
         auto src = std::make_unique<SourceNode>(g, [this, n, body, item](tbb::flow_control& fc) -> Message {
           Message m{Tag(*item), Value()};
@@ -419,12 +491,17 @@ class Compiler {
             fc.stop();
             return {};
           }
+          add_counts(n->out, *item);
           ++*item;
           return m;
         });
+        auto limiter = std::make_unique<detail::Limiter>(g, node.window->limit());
+        node.window->set_limiter(limiter.get());
+        flow::make_edge(*src, *limiter);
         sources_.push_back(src.get());
-        node.outputs.push_back(src.get());
+        node.outputs.push_back(limiter.get());
         node.tbb_nodes.push_back(std::move(src));
+        node.tbb_nodes.push_back(std::move(limiter));
         break;
       }
       case Shape::kMap: {
@@ -437,6 +514,7 @@ class Compiler {
             if (out.value.empty()) throw Error("the body returned an empty value");
             return 1;
           });
+          if (ctx_.streaming) add_counts(n->net, in.tag.item());  // before the graph puts `out`
           return out;
         });
         node.inputs.push_back(map.get());
@@ -448,12 +526,14 @@ class Compiler {
         auto* body = static_cast<FlatMapBody*>(node.body.get());
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
-              PortEmitter emit(std::get<0>(ports));
+              const bool streaming = ctx_.streaming;
+              PortEmitter emit(std::get<0>(ports), streaming ? &n->out : nullptr);
               const Tag* tag = &in.tag;
               guard(*n, tag, [&]() -> std::size_t {
                 body->apply(in, emit);
                 return emit.count();
               });
+              if (streaming) remove_counts(n->in[0], in.tag.item());
             });
         node.inputs.push_back(fm.get());
         node.outputs.push_back(&flow::output_port<0>(*fm));
@@ -466,16 +546,27 @@ class Compiler {
         auto fm = std::make_unique<FlatMapNode>(
             g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
               const Tag* tag = &in.tag;
+              const bool streaming = ctx_.streaming;
               Tag group;  // outlives the body: an error and the observer's on_end read it afterwards
+              std::size_t parts = 0;
               guard(*n, tag, [&]() -> std::size_t {
                 std::optional<std::pair<Tag, std::vector<Value>>> done = gather_arrive(*n->gather, in);
                 if (!done) return 0;
                 group = done->first;
+                parts = done->second.size();
                 tag = &group;  // a failing combine is reported with the group's tag
                 Value combined = body->combine(std::move(done->second));
+                if (streaming) add_counts(n->out, group.item());
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
                 return 1;
               });
+              if (!streaming) return;
+              // A group's parts stay counted until it is combined; a whole
+              // stream's members are released as they arrive (held until the end).
+              if (in.tag.depth() == 0)
+                remove_counts(n->in[0], in.tag.item());
+              else if (parts)
+                remove_counts(n->in[0], in.tag.item(), static_cast<std::int64_t>(parts));
             });
         node.inputs.push_back(fm.get());
         node.outputs.push_back(&flow::output_port<0>(*fm));
@@ -492,13 +583,19 @@ class Compiler {
           auto fm = std::make_unique<FlatMapNode>(
               g, flow::unlimited, [this, n, port, body](const Message& in, FlatMapNode::output_ports_type& ports) {
                 const Tag* tag = &in.tag;
+                const bool streaming = ctx_.streaming;
+                bool joined = false;
                 guard(*n, tag, [&]() -> std::size_t {
                   std::optional<Message> done = join_arrive(*n->join, port, in);
                   if (!done) return 0;
+                  joined = true;
                   if (body) done->value = body->apply(done->value);
+                  if (streaming) add_counts(n->out, in.tag.item());
                   std::get<0>(ports).try_put(std::move(*done));
                   return 1;
                 });
+                if (streaming && joined)  // each port's message stayed counted until the record left
+                  for (const auto& ledgers : n->in) remove_counts(ledgers, in.tag.item());
               });
           node.inputs.push_back(fm.get());
           node.outputs.push_back(&flow::output_port<0>(*fm));
@@ -514,12 +611,25 @@ class Compiler {
             body->consume(in);
             return 0;
           });
+          if (ctx_.streaming) remove_counts(n->in[0], in.tag.item());
           return flow::continue_msg();
         });
         node.inputs.push_back(sink.get());
         node.tbb_nodes.push_back(std::move(sink));
         break;
       }
+    }
+    node.entries = node.inputs;
+    if (ns.ordered) {  // a sequencer in front of the node's one input (validation allows no other)
+      auto arrival = std::make_unique<ArrivalNode>(g, flow::unlimited, [this, n](const Message& in) {
+        if (ctx_.streaming)
+          n->sequencer->arrive(in);
+        else
+          n->sequencer->pass(in);
+        return flow::continue_msg();
+      });
+      node.entries[0] = arrival.get();
+      node.tbb_nodes.push_back(std::move(arrival));
     }
   }
 
@@ -531,8 +641,72 @@ class Compiler {
       auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);
       port = static_cast<std::size_t>(it - to.input_names.begin());
     }
-    for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *to.inputs.at(port));
+    for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *to.entries.at(port));
     from.successors.push_back(to.index);
+    to.predecessors.at(port) = from.index;
+  }
+
+  /// Which ledgers count each node's messages (stream.hpp): every source's
+  /// window counts its items' messages wherever they are; an ordered node's
+  /// sequencer counts those upstream of it.
+  void plan_accounts() {
+    const std::vector<CompiledNode*> order = topological();
+    for (CompiledNode* node : order) {
+      std::vector<std::size_t>& sources = node->sources;
+      if (node->window) sources.push_back(node->index);
+      for (std::size_t p : node->predecessors) {
+        const auto& more = nodes_[p]->sources;
+        sources.insert(sources.end(), more.begin(), more.end());
+      }
+      std::sort(sources.begin(), sources.end());
+      sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+      const auto fanout = static_cast<std::int64_t>(node->successors.size());
+      for (std::size_t s : sources)
+        if (fanout) node->out.push_back(Account{nodes_[s]->window.get(), fanout});
+      for (std::size_t port = 0; port < node->predecessors.size(); ++port)
+        for (std::size_t s : nodes_[node->predecessors[port]]->sources)
+          node->in[port].push_back(nodes_[s]->window.get());
+    }
+    for (const auto& x : nodes_)
+      if (x->spec->ordered) plan_sequencer(*x);
+    for (const auto& node : nodes_)
+      if (node->kind->shape == Shape::kMap) node->net = net_of(*node);
+  }
+
+  void plan_sequencer(CompiledNode& x) {
+    // Validation allows one source upstream of an ordered node: its window sizes the ring.
+    x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(nodes_[x.sources.at(0)]->window->limit()),
+                                                      *x.inputs.at(0));
+    std::vector<bool> upstream(nodes_.size(), false);  // nodes whose inputs lead to x
+    std::vector<std::size_t> stack{x.index};
+    while (!stack.empty()) {
+      std::size_t v = stack.back();
+      stack.pop_back();
+      for (std::size_t p : nodes_[v]->predecessors)
+        if (!upstream[p]) upstream[p] = true, stack.push_back(p);
+    }
+    for (std::size_t v = 0; v < nodes_.size(); ++v) {
+      if (!upstream[v]) continue;
+      CompiledNode& node = *nodes_[v];
+      std::int64_t toward = 0;  // edges from v that stay upstream of x or reach it
+      for (std::size_t w : node.successors) toward += (upstream[w] || w == x.index) ? 1 : 0;
+      if (toward) node.out.push_back(Account{x.sequencer.get(), toward});
+      for (auto& ledgers : node.in) ledgers.push_back(x.sequencer.get());
+    }
+  }
+
+  /// A map consumes one message per message it emits: the net per ledger.
+  static std::vector<Account> net_of(const CompiledNode& node) {
+    std::vector<Account> net = node.out;
+    for (Ledger* l : node.in.at(0)) {
+      auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == l; });
+      if (it == net.end())
+        net.push_back(Account{l, -1});
+      else
+        it->weight -= 1;
+    }
+    net.erase(std::remove_if(net.begin(), net.end(), [](const Account& a) { return a.weight == 0; }), net.end());
+    return net;
   }
 
   RunContext& ctx_;
@@ -547,6 +721,21 @@ class Compiler {
 };
 
 }  // namespace
+
+static std::string cancel_reason(int code) {
+  switch (code) {
+    case Cancellation::kTimeout:
+      return "timed out";
+    case Cancellation::kRequested:
+      return "cancel() was called";
+    case SIGINT:
+      return "interrupted (SIGINT)";
+    case SIGTERM:
+      return "terminated (SIGTERM)";
+    default:
+      return "signal " + std::to_string(code);
+  }
+}
 
 std::size_t default_threads() { return static_cast<std::size_t>(tbb::info::default_concurrency()); }
 
@@ -576,9 +765,14 @@ const Value& Result::value(std::string_view sink) const {
 }
 
 Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions& options) {
-  validate(spec, registry);
   const auto start = std::chrono::steady_clock::now();
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  validate(spec, registry);
   Result result;
+  result.validate_seconds = since(start);
+  const auto run_start = std::chrono::steady_clock::now();
   std::optional<Executor> own;  // a run without an executor gets one of its own
   if (options.executor && options.threads && options.threads != options.executor->threads())
     throw Error("RunOptions: threads " + std::to_string(options.threads) + " differs from the executor's " +
@@ -588,27 +782,35 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
   result.threads = executor.threads();
   std::optional<NodeError> error;
   std::vector<std::string> missing;
+  bool cancelled = false;
   executor.impl_->arena.execute([&] {
     RunContext ctx;  // declared first: the graph outlives the nodes that point to it
+    ctx.cancel = options.cancel;
     Compiler compiler(ctx, spec, registry);
-    compiler.set_observer(options.observer, start);
+    compiler.set_observer(options.observer, run_start);
     if (options.observer) options.observer->on_run_begin(spec, result.threads);
+    const auto build_start = std::chrono::steady_clock::now();
     compiler.build();
-    compiler.activate_sources();
-    ctx.graph.wait_for_all();
+    result.build_seconds = since(build_start);
+    if (!ctx.stopping()) {
+      compiler.activate_sources();
+      ctx.graph.wait_for_all();
+    }
+    ctx.streaming = false;
     for (CompiledNode* node : compiler.topological()) {
-      if (ctx.failed.load()) break;
+      if (ctx.stopping()) break;
       if (node->gather && compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
     }
-    if (ctx.failed.load()) {
-      error = ctx.error;
-      return;
+    if (!ctx.stopping()) {
+      missing = compiler.incomplete();
+      if (missing.empty() && compiler.commit()) compiler.collect(result);
     }
-    missing = compiler.incomplete();
-    if (missing.empty()) compiler.collect(result);
+    cancelled = ctx.cancelled.load();
+    if (ctx.failed.load() && !cancelled) error = ctx.error;
   });
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = since(run_start);
   if (options.observer) options.observer->on_run_end(result.seconds);
+  if (cancelled) throw CancelledError(cancel_reason(options.cancel->code()));
   if (error) throw *error;
   if (!missing.empty()) throw IncompleteError(std::move(missing));
   return result;

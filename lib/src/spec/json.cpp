@@ -250,7 +250,8 @@ const std::vector<std::string>& top_level_keys() {
 }
 
 const std::vector<std::string>& node_keys() {
-  static const std::vector<std::string> kKeys = {"kind", "params", "concurrency", "uses", "description"};
+  static const std::vector<std::string> kKeys = {"kind",        "params",  "concurrency",  "uses",
+                                                 "description", "ordered", "max_in_flight"};
   return kKeys;
 }
 
@@ -264,7 +265,7 @@ std::string join(const std::vector<std::string>& items) {
 // a fixed order: the top-level keys in the order braid, name, description,
 // threads, max_in_flight, resources, outputs, nodes, edges, then unknown
 // top-level keys in document order. Inside a node the same holds for kind,
-// params, concurrency, uses, description, then its unknown keys. Nodes,
+// params, concurrency, uses, description, ordered, max_in_flight, then its unknown keys. Nodes,
 // resources, outputs, uses and edges are read in document order.
 class SpecReader {
  public:
@@ -457,6 +458,18 @@ class SpecReader {
     if (const Json* v = find(node, "uses"))
       read_names(*v, child(pointer, "uses"), "an array of resource names", "a resource name string", n.uses);
     if (const Json* v = find(node, "description")) read_string(*v, child(pointer, "description"), n.description);
+    if (const Json* v = find(node, "ordered")) {
+      if (v->is_boolean())
+        n.ordered = v->get<bool>();
+      else
+        must(child(pointer, "ordered"), "true or false", *v);
+    }
+    if (const Json* v = find(node, "max_in_flight")) {
+      if (auto c = count(*v, 1))
+        n.max_in_flight = *c;
+      else
+        must(child(pointer, "max_in_flight"), "a positive integer", *v);
+    }
     report_unknown_keys(node, pointer, node_keys());
   }
 
@@ -685,6 +698,8 @@ Json spec_to_json(const PipelineSpec& spec) {
     if (n.concurrency) node["concurrency"] = concurrency_to_json(*n.concurrency);
     if (!n.uses.empty()) node["uses"] = n.uses;
     if (!n.description.empty()) node["description"] = n.description;
+    if (n.ordered) node["ordered"] = true;
+    if (n.max_in_flight) node["max_in_flight"] = *n.max_in_flight;
     items.emplace_back(n.id, std::move(node));
   }
 

@@ -376,6 +376,16 @@ PipelineBuilder& PipelineBuilder::uses(std::string resource) {
   return *this;
 }
 
+PipelineBuilder& PipelineBuilder::ordered(bool on) {
+  if (NodeSpec* n = last_node()) n->ordered = on;
+  return *this;
+}
+
+PipelineBuilder& PipelineBuilder::source_max_in_flight(std::size_t n) {
+  if (NodeSpec* node = last_node()) node->max_in_flight = n;
+  return *this;
+}
+
 PipelineBuilder& PipelineBuilder::node_description(std::string text) {
   if (NodeSpec* n = last_node()) n->description = std::move(text);
   return *this;

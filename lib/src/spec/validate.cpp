@@ -4,13 +4,15 @@
 // check() works in passes, and returns problems in this order:
 //   1. top level (a spec built in C++ may hold what JSON cannot say: no nodes,
 //      max_in_flight 0, a resource of capacity 0);
-//   2. per node, in declaration order: id, kind, params, concurrency, uses;
+//   2. per node, in declaration order: id, kind, params, concurrency,
+//      max_in_flight and ordered, uses;
 //   3. outputs;
 //   4. edges, in order: unknown nodes and ports, inputs fed twice;
 //   5. per node: unconnected inputs and outputs;
 //   6. cycles;
 //   7. only when passes 4 and 6 found nothing: types and split depths, node
-//      by node in topological order (ties in declaration order).
+//      by node in topological order (ties in declaration order);
+//   8. then ordered nodes with more than one source upstream.
 // A problem is not echoed by the passes after it: a node whose kind is
 // unknown has unknown ports and types, a node with a bad parameter or a
 // mismatched input gives an unknown type, a node whose input_ports() throws
@@ -103,7 +105,10 @@ class Checker {
     adjacency_.assign(nodes_.size(), {});
     for (std::size_t e = 0; e < edges_.size(); ++e) adjacency_[edges_[e].from].push_back(e);
     bool cycles = check_cycles();
-    if (!edge_problems && !cycles) check_types_and_depths();
+    if (!edge_problems && !cycles) {
+      check_types_and_depths();
+      check_ordered_sources();
+    }
     return std::move(problems_);
   }
 
@@ -114,12 +119,19 @@ class Checker {
 
   // --- pass 1 ---------------------------------------------------------------
   void check_top_level() {
-    if (spec_.max_in_flight && *spec_.max_in_flight == 0)
-      report("/max_in_flight", "bad-type", "must be a positive integer, got 0");
+    if (spec_.max_in_flight) check_max_in_flight("/max_in_flight", *spec_.max_in_flight);
     for (const auto& [name, resource] : spec_.resources)
       if (resource.capacity == 0)
         report(child(child("/resources", name), "capacity"), "bad-type", "must be a positive integer, got 0");
     if (spec_.nodes.empty()) report("/nodes", "empty", "a pipeline needs at least one node");
+  }
+
+  void check_max_in_flight(const std::string& pointer, std::size_t n) {
+    if (n == 0)
+      report(pointer, "bad-type", "must be a positive integer, got 0");
+    else if (n > kMaxInFlightLimit)
+      report(pointer, "bad-type",
+             "must be at most " + std::to_string(kMaxInFlightLimit) + ", got " + std::to_string(n));
   }
 
   // --- pass 2 ---------------------------------------------------------------
@@ -145,6 +157,7 @@ class Checker {
     if (n.kind) {
       check_params(n);
       check_concurrency(n);
+      check_stream_keys(n);
     }
     for (std::size_t u = 0; u < node.uses.size(); ++u) {
       const std::string& name = node.uses[u];
@@ -210,6 +223,28 @@ class Checker {
     if (n.kind->shape == Shape::kSource && c && c->value() != 1)
       report(child(n.pointer, "concurrency"), "bad-concurrency",
              "a source runs serially; remove concurrency or set \"serial\"");
+  }
+
+  void check_stream_keys(const NodeInfo& n) {
+    const NodeSpec& node = *n.spec;
+    const Shape shape = n.kind->shape;
+    if (node.max_in_flight) {
+      if (shape != Shape::kSource)
+        report(child(n.pointer, "max_in_flight"), "not-a-source",
+               "only a source's items are bounded; " + n.title() + " is a " + to_string(shape) +
+                   " (set max_in_flight on its source or at the top level)");
+      else
+        check_max_in_flight(child(n.pointer, "max_in_flight"), *node.max_in_flight);
+    }
+    if (!node.ordered) return;
+    if (shape == Shape::kSource)
+      report(child(n.pointer, "ordered"), "bad-ordered", "a source has no input to order");
+    else if (shape == Shape::kJoin)
+      report(child(n.pointer, "ordered"), "bad-ordered",
+             "a join's inputs cannot be ordered; order the node it feeds instead");
+    else if (node.concurrency && node.concurrency->value() != 1)
+      report(child(n.pointer, "concurrency"), "bad-concurrency",
+             "an ordered node runs serially; remove concurrency or set \"serial\"");
   }
 
   // --- pass 3 ---------------------------------------------------------------
@@ -530,6 +565,33 @@ class Checker {
       return;
     }
     depth_[v] = out;
+  }
+
+  // --- pass 8 ---------------------------------------------------------------
+  // An ordered node sequences by source item: it needs exactly one source upstream.
+  void check_ordered_sources() {
+    std::vector<std::vector<std::size_t>> into(nodes_.size());
+    for (std::size_t e = 0; e < edges_.size(); ++e) into[edges_[e].to].push_back(edges_[e].from);
+    for (std::size_t x = 0; x < nodes_.size(); ++x) {
+      if (nodes_[x].duplicate || !nodes_[x].kind || !nodes_[x].spec->ordered) continue;
+      std::vector<bool> seen(nodes_.size(), false);
+      std::vector<std::size_t> stack{x}, sources;
+      seen[x] = true;
+      while (!stack.empty()) {
+        std::size_t v = stack.back();
+        stack.pop_back();
+        if (nodes_[v].kind && nodes_[v].kind->shape == Shape::kSource) sources.push_back(v);
+        for (std::size_t u : into[v])
+          if (!seen[u]) seen[u] = true, stack.push_back(u);
+      }
+      if (sources.size() <= 1) continue;
+      std::sort(sources.begin(), sources.end());
+      std::vector<std::string> ids;
+      for (std::size_t s : sources) ids.push_back(spec_.nodes[s].id);
+      report(child(nodes_[x].pointer, "ordered"), "ordered-sources",
+             "an ordered node needs exactly one source upstream, found " + std::to_string(ids.size()) + " (" +
+                 join(ids) + ")");
+    }
   }
 
   const PipelineSpec& spec_;

@@ -32,4 +32,7 @@ IncompleteError::IncompleteError(std::vector<std::string> missing)
             join_lines(missing, [](const std::string& s) { return "  " + s; })),
       missing_(std::move(missing)) {}
 
+CancelledError::CancelledError(std::string reason)
+    : Error("the run was cancelled: " + reason), reason_(std::move(reason)) {}
+
 }  // namespace braid

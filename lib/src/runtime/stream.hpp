@@ -1,0 +1,144 @@
+// Streams inside the runtime: per source item, how many of its messages are
+// still alive in some part of the graph.
+//
+//   source ──limiter──> ... nodes ... ──> sequencer ──> ordered node
+//      ▲                                    (holds items until complete here)
+//      └── Window: item k retired (no message of it left) -> limiter -1
+//
+// A Ledger counts, for each source item, the messages alive in the part of the
+// graph it watches. Producers add before they put a message and consumers
+// subtract after they are done with it, so a count reaches zero once, when the
+// last message of the item has left that part. A source never has more than
+// its window's items in flight, so the counts live in a ring of slots (item k
+// in slot k & mask), each back at zero before it is reused.
+//   - A Window watches the whole graph for one source: its zeros retire items,
+//     and the source's limiter_node lets one more item in per retired item,
+//     oldest first, so at most max_in_flight items are ever inside.
+//   - A Sequencer watches the part upstream of an ordered node: when an item
+//     reaches zero there, all its messages that will ever arrive have arrived,
+//     and items are released to the node in item order, each sorted by tag.
+#pragma once
+
+#include <braid/message.hpp>
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/spin_mutex.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace braid::detail {
+
+/// Slots for a window of `limit` items: a power of two above limit + 1 (the
+/// source's input_node holds one item more, made before the limiter admits it).
+inline std::size_t ring_slots(std::size_t limit) {
+  std::size_t slots = 2;
+  while (slots < limit + 2) slots <<= 1;
+  return slots;
+}
+
+class Ledger {
+ public:
+  explicit Ledger(std::size_t slots) : mask_(slots - 1), counts_(new std::atomic<std::int64_t>[slots]) {
+    for (std::size_t i = 0; i < slots; ++i) counts_[i].store(0, std::memory_order_relaxed);
+  }
+  virtual ~Ledger() = default;
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  /// Adds `delta` messages of `item`; calls on_zero when none is left.
+  void add(std::uint64_t item, std::int64_t delta) {
+    if (counts_[item & mask_].fetch_add(delta, std::memory_order_acq_rel) + delta == 0) on_zero(item);
+  }
+
+ protected:
+  /// Every message of `item` has left the watched part of the graph.
+  virtual void on_zero(std::uint64_t item) = 0;
+  std::size_t slot(std::uint64_t item) const { return static_cast<std::size_t>(item & mask_); }
+  std::size_t slots() const { return mask_ + 1; }
+
+ private:
+  std::uint64_t mask_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> counts_;
+};
+
+using Limiter = tbb::flow::limiter_node<Message, long long>;
+
+/// Bounds one source's items in flight: retires items oldest first and lets
+/// the limiter admit one new item per retired one.
+class Window final : public Ledger {
+ public:
+  explicit Window(std::size_t limit) : Ledger(ring_slots(limit)), limit_(limit), retired_(slots()) {
+    for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
+  }
+  std::size_t limit() const { return limit_; }
+  void set_limiter(Limiter* limiter) { limiter_ = limiter; }
+
+ private:
+  void on_zero(std::uint64_t item) override {
+    retired_[slot(item)].store(true, std::memory_order_release);
+    long long advanced = 0;
+    {
+      std::lock_guard<tbb::spin_mutex> lock(mutex_);
+      while (retired_[slot(head_)].load(std::memory_order_acquire)) {
+        retired_[slot(head_)].store(false, std::memory_order_relaxed);
+        ++head_;
+        ++advanced;
+      }
+    }
+    if (advanced) limiter_->decrementer().try_put(advanced);
+  }
+
+  std::size_t limit_;
+  Limiter* limiter_ = nullptr;
+  std::vector<std::atomic<bool>> retired_;
+  tbb::spin_mutex mutex_;
+  std::uint64_t head_ = 0;  // the oldest item not yet retired
+};
+
+/// Delivers the messages arriving at an ordered node in tag order: holds each
+/// item's messages until every earlier item has been delivered and the item
+/// itself is complete here.
+class Sequencer final : public Ledger {
+ public:
+  Sequencer(std::size_t slots, tbb::flow::receiver<Message>& target)
+      : Ledger(slots), target_(target), held_(slots), complete_(slots, false) {}
+
+  /// A message reached the node: held until its turn.
+  void arrive(const Message& m) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_[slot(m.tag.item())].push_back(m);
+    }
+    add(m.tag.item(), -1);
+  }
+
+  /// After the sources ended (a whole stream's gather result): straight through.
+  void pass(const Message& m) { target_.try_put(m); }
+
+ private:
+  void on_zero(std::uint64_t item) override {
+    std::lock_guard<std::mutex> lock(mutex_);  // held while putting: puts stay in order
+    complete_[slot(item)] = true;
+    while (complete_[slot(next_)]) {
+      std::vector<Message>& held = held_[slot(next_)];
+      std::sort(held.begin(), held.end(), [](const Message& a, const Message& b) { return a.tag < b.tag; });
+      for (const Message& m : held) target_.try_put(m);
+      held.clear();
+      complete_[slot(next_)] = false;
+      ++next_;
+    }
+  }
+
+  tbb::flow::receiver<Message>& target_;
+  std::mutex mutex_;
+  std::vector<std::vector<Message>> held_;
+  std::vector<bool> complete_;
+  std::uint64_t next_ = 0;  // the next item to deliver
+};
+
+}  // namespace braid::detail

@@ -1,0 +1,10 @@
+# The numbers 100..15000, one JSON number per line, in order.
+set(expected "")
+foreach(i RANGE 100 15000)
+  string(APPEND expected "${i}\n")
+endforeach()
+if(NOT output STREQUAL expected)
+  string(LENGTH "${output}" got)
+  string(LENGTH "${expected}" want)
+  string(APPEND failed "ordered-filter.jsonl differs from 100..15000 in order (${got} bytes, expected ${want})\n")
+endif()
