@@ -2,7 +2,7 @@
 # Installs what braid needs to build and test on Debian 12, skipping what is
 # already there. Run as root (or with sudo available).
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev graphviz libpng-dev)
+packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest-dev libcli11-dev graphviz libpng-dev libzstd-dev zstd)
 # The ThreadSanitizer pass unpacks Debian's oneTBB source (dpkg-dev, cmake/tsan/build-tbb.sh);
 # the fuzz targets need clang and its libFuzzer runtime (cmake/fuzz.sh).
 packages+=(dpkg-dev clang libclang-rt-14-dev)

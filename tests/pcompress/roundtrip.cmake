@@ -1,0 +1,38 @@
+# A generated file through pcompress and back: `zstd -dc` of pcompress's
+# output and pcompress's own decompression both give the original bytes.
+#   -DSIZE=bytes [-DBLOCK=block_size] [-DFRAMES=n: frames expected] [-DTHREADS=n]
+#   [-DSTDIN=ON: both runs read standard input]
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+fresh_work()
+if(NOT DEFINED THREADS)
+  set(THREADS 2)
+endif()
+generate(input.bin ${SIZE})
+
+set(compress ${PIPELINES}/compress.json --set output.path=input.bin.zst --threads ${THREADS})
+if(DEFINED BLOCK)
+  list(APPEND compress --set input.block_size=${BLOCK})
+endif()
+set(decompress ${PIPELINES}/decompress.json --set output.path=back.bin --threads ${THREADS})
+if(STDIN)
+  pcompress_ok(INPUT_FILE ${WORK}/input.bin run ${compress} --set "input.path=\"-\"")
+else()
+  pcompress_ok(run ${compress} --set input.path=input.bin)
+endif()
+expect_no_temporaries(input.bin.zst)
+expect_zstd_reads(input.bin.zst input.bin)
+if(DEFINED FRAMES)
+  count_frames(input.bin.zst frames)
+  if(NOT frames EQUAL FRAMES)
+    fail("input.bin.zst has ${frames} frames, expected ${FRAMES}")
+  endif()
+endif()
+
+if(STDIN)
+  pcompress_ok(INPUT_FILE ${WORK}/input.bin.zst run ${decompress} --set "input.path=\"-\"")
+else()
+  pcompress_ok(run ${decompress} --set input.path=input.bin.zst)
+endif()
+expect_no_temporaries(back.bin)
+expect_same(back.bin input.bin)
+file(REMOVE_RECURSE ${WORK})
