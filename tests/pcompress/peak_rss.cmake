@@ -11,7 +11,7 @@ math(EXPR generated "${t1} - ${t0}")
 execute_process(COMMAND ${TOOL} run -- ${PCOMPRESS} run ${PIPELINES}/compress.json --set input.path=big.bin
                         --set output.path=big.bin.zst --set compress.level=${LEVEL} --threads ${THREADS}
                 WORKING_DIRECTORY ${WORK} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT code EQUAL 0 OR NOT out MATCHES "exit=([0-9]+) max_rss_kb=([0-9]+) seconds=([0-9.]+)")
+if(NOT code EQUAL 0 OR NOT out MATCHES "exit=([0-9a-z-]+) max_rss_kb=([0-9]+) seconds=([0-9.]+)")
   fail("pz_tool run: ${code}\n${out}${err}")
 endif()
 set(exit ${CMAKE_MATCH_1})
@@ -21,7 +21,7 @@ math(EXPR rss_mb "${rss_kb} / 1024")
 file(SIZE ${WORK}/big.bin.zst compressed)
 message(STATUS "generated ${SIZE} bytes in ${generated} s; pcompress: ${seconds} s, peak RSS ${rss_mb} MB, "
                "${compressed} bytes out")
-if(NOT exit EQUAL 0)
+if(NOT exit STREQUAL "0")
   fail("pcompress: exit ${exit}\n${err}")
 endif()
 math(EXPR limit_kb "${MAX_RSS_MB} * 1024")

@@ -4,15 +4,18 @@
 //                                       text, numbers, zeros, repeats and random bytes
 //   pz_tool flip FILE OFFSET COUNT      inverts COUNT bytes from OFFSET, in place
 //   pz_tool truncate FILE SIZE          cuts FILE to SIZE bytes
-//   pz_tool run [--signal INT|TERM --after MS] -- COMMAND ARGS...
+//   pz_tool run [--signal INT|TERM [--wait-for DIR/PREFIX] --after MS] -- COMMAND ARGS...
 //                                       runs COMMAND (stdin, stdout, stderr inherited),
-//                                       sends the signal MS milliseconds after the start,
+//                                       sends the signal MS milliseconds after the start
+//                                       (or after a file DIR/PREFIX* appeared: the run is under way),
 //                                       and prints "exit=N max_rss_kb=K seconds=S" (from
-//                                       wait4: the child's own peak resident set); exits 0
+//                                       wait4: the child's own peak resident set; N is
+//                                       "killed-by-signal-S" if a signal ended it); exits 0
 //                                       unless the command could not be run
 //
 // The generator is the same on every machine: integer arithmetic only, one
 // splitmix64 stream from SEED.
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -153,9 +156,27 @@ int cut(const char* path, std::uint64_t size) {
   return 0;
 }
 
+/// Whether directory `dir` holds an entry whose name starts with `prefix`.
+bool exists_with_prefix(const std::string& dir, const std::string& prefix) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return false;
+  bool found = false;
+  while (const dirent* entry = ::readdir(d))
+    if (std::strncmp(entry->d_name, prefix.c_str(), prefix.size()) == 0) found = true;
+  ::closedir(d);
+  return found;
+}
+
+/// Whether child `pid` has not ended yet (it is not reaped).
+bool running(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+}
+
 int run(int argc, char** argv) {
   int signal = 0;
   long after_ms = 0;
+  std::string wait_for;
   int i = 0;
   for (; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
     const std::string arg = argv[i];
@@ -163,6 +184,8 @@ int run(int argc, char** argv) {
       const std::string name = argv[++i];
       signal = name == "INT" ? SIGINT : name == "TERM" ? SIGTERM : 0;
       if (signal == 0) die("--signal takes INT or TERM");
+    } else if (arg == "--wait-for" && i + 1 < argc) {
+      wait_for = argv[++i];
     } else if (arg == "--after" && i + 1 < argc) {
       after_ms = static_cast<long>(number(argv[++i]));
     } else {
@@ -180,6 +203,14 @@ int run(int argc, char** argv) {
     ::_exit(127);
   }
   if (signal != 0) {
+    if (!wait_for.empty()) {
+      const std::size_t slash = wait_for.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : wait_for.substr(0, slash);
+      const std::string prefix = slash == std::string::npos ? wait_for : wait_for.substr(slash + 1);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!exists_with_prefix(dir, prefix) && std::chrono::steady_clock::now() < give_up && running(pid))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(after_ms));
     ::kill(pid, signal);
   }
@@ -188,8 +219,10 @@ int run(int argc, char** argv) {
   while (::wait4(pid, &status, 0, &usage) < 0)
     if (errno != EINTR) die(std::string("wait4: ") + std::strerror(errno));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::printf("exit=%d max_rss_kb=%ld seconds=%.3f\n", code, usage.ru_maxrss, seconds);
+  // A child killed by a signal is told apart from one that exited 128 + signal.
+  const std::string code =
+      WIFEXITED(status) ? std::to_string(WEXITSTATUS(status)) : "killed-by-signal-" + std::to_string(WTERMSIG(status));
+  std::printf("exit=%s max_rss_kb=%ld seconds=%.3f\n", code.c_str(), usage.ru_maxrss, seconds);
   return 0;
 }
 
@@ -203,5 +236,5 @@ int main(int argc, char** argv) {
   if (command == "truncate" && argc == 4) return cut(argv[2], number(argv[3]));
   if (command == "run") return run(argc - 2, argv + 2);
   die("usage: pz_tool gen SIZE FILE [SEED] | flip FILE OFFSET COUNT | truncate FILE SIZE | run [--signal INT|TERM "
-      "--after MS] -- COMMAND...");
+      "[--wait-for DIR/PREFIX] --after MS] -- COMMAND...");
 }
