@@ -544,7 +544,7 @@ PipelineBuilder jittered(std::int64_t n, std::int64_t max_us, std::int64_t fan, 
 
 }  // namespace
 
-TEST_CASE("max_in_flight bounds the source items inside the graph, and a slow sink reaches the bound") {
+TEST_CASE("max_in_flight bounds the source items inside the graph, even when a slow sink lets the source run ahead") {
   for (std::size_t threads : {1, 2, 4}) {
     for (std::size_t limit : {1, 4, 16}) {
       CAPTURE(threads);
@@ -558,8 +558,8 @@ TEST_CASE("max_in_flight bounds the source items inside the graph, and a slow si
       b.edge("items -> work -> out");
       braid::run(b.build(), stream_registry(), ::threads(threads));
       CHECK(flow.sunk.load() == 300);
+      // How close it comes to the bound depends on when oneTBB's workers join: not asserted.
       CHECK(flow.max_inside.load() <= static_cast<std::int64_t>(limit));
-      if (threads > 1) CHECK(flow.max_inside.load() == static_cast<std::int64_t>(limit));
     }
   }
 }
@@ -631,9 +631,11 @@ TEST_CASE("a stream of 4 GiB in 1 MiB blocks runs in bounded memory") {
   braid::Result r = braid::run(b.build(), stream_registry(), threads(4));
   // block i holds 131072 copies of i: the total is 131072 * (0 + ... + 4095)
   CHECK(r.value("result").get<std::int64_t>() == std::int64_t{131072} * 4095 * 4096 / 2);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)  // their allocators keep freed memory
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   CHECK(usage.ru_maxrss < 512 * 1024);  // KiB: far below the 4 GiB that went through
+#endif
 }
 
 TEST_CASE("sinks commit only after a run that succeeded") {

@@ -277,6 +277,7 @@ class Compiler {
       by_id_.emplace(ns.id, nodes_.back().get());
     }
     for (const EdgeSpec& e : spec_.edges) connect(e);
+    order_ = topological_order();
     plan_accounts();
   }
 
@@ -285,29 +286,7 @@ class Compiler {
   }
 
   /// Nodes in topological order (ties in document order).
-  std::vector<CompiledNode*> topological() const {
-    std::map<const CompiledNode*, std::size_t> index;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) index.emplace(nodes_[i].get(), i);
-    std::vector<std::size_t> indegree(nodes_.size(), 0);
-    std::vector<std::vector<std::size_t>> next(nodes_.size());
-    for (const EdgeSpec& e : spec_.edges) {
-      std::size_t a = index.at(by_id_.at(e.from.node)), b = index.at(by_id_.at(e.to.node));
-      next[a].push_back(b);
-      ++indegree[b];
-    }
-    std::vector<CompiledNode*> order;
-    std::vector<std::size_t> ready;
-    for (std::size_t i = nodes_.size(); i-- > 0;)
-      if (indegree[i] == 0) ready.push_back(i);
-    while (!ready.empty()) {
-      std::size_t i = ready.back();
-      ready.pop_back();
-      order.push_back(nodes_[i].get());
-      for (auto it = next[i].rbegin(); it != next[i].rend(); ++it)
-        if (--indegree[*it] == 0) ready.push_back(*it);
-    }
-    return order;
-  }
+  std::vector<CompiledNode*> topological() const { return order_; }
 
   /// Combines a whole stream's members (depth-0 messages) once every source
   /// has ended. Returns whether it emitted anything.
@@ -646,11 +625,32 @@ class Compiler {
     to.predecessors.at(port) = from.index;
   }
 
+  /// Nodes in topological order, ties in declaration order.
+  std::vector<CompiledNode*> topological_order() const {
+    std::vector<std::size_t> indegree(nodes_.size(), 0);
+    for (const auto& node : nodes_)
+      for (std::size_t next : node->successors) ++indegree[next];
+    std::vector<CompiledNode*> order;
+    order.reserve(nodes_.size());
+    std::vector<std::size_t> ready;
+    for (std::size_t i = nodes_.size(); i-- > 0;)
+      if (indegree[i] == 0) ready.push_back(i);
+    while (!ready.empty()) {
+      std::size_t i = ready.back();
+      ready.pop_back();
+      order.push_back(nodes_[i].get());
+      const auto& next = nodes_[i]->successors;
+      for (auto it = next.rbegin(); it != next.rend(); ++it)
+        if (--indegree[*it] == 0) ready.push_back(*it);
+    }
+    return order;
+  }
+
   /// Which ledgers count each node's messages (stream.hpp): every source's
   /// window counts its items' messages wherever they are; an ordered node's
   /// sequencer counts those upstream of it.
   void plan_accounts() {
-    const std::vector<CompiledNode*> order = topological();
+    const std::vector<CompiledNode*>& order = order_;
     for (CompiledNode* node : order) {
       std::vector<std::size_t>& sources = node->sources;
       if (node->window) sources.push_back(node->index);
@@ -716,6 +716,7 @@ class Compiler {
   std::vector<std::unique_ptr<CompiledNode>> nodes_;
   std::map<std::string, CompiledNode*, std::less<>> by_id_;
   std::vector<SourceNode*> sources_;
+  std::vector<CompiledNode*> order_;  // topological
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;
 };
