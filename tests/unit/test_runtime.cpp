@@ -590,7 +590,8 @@ TEST_CASE("an ordered sink receives messages in tag order whatever overtakes wha
       for (std::uint64_t i = 0; i < 400; ++i)
         for (std::uint64_t c = 0; c < (fan ? i % 3 : 1); ++c) expected.push_back(Tag(i));
       CHECK(flow.order == expected);
-      CHECK(flow.max_inside.load() <= 8);
+      // made - sunk counts items only when each item reaches the sink once
+      if (fan == 0) CHECK(flow.max_inside.load() <= 8);
     }
   }
 }
