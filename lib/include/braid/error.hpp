@@ -1,14 +1,22 @@
 #pragma once
-// The errors braid throws. Each has a stable code and an exact message that
-// starts with where the problem is; tests assert the text.
-//
-//   try {
-//     braid::run(spec, registry);
-//   } catch (const braid::SpecError& e) {      // invalid pipeline: nothing ran
-//     for (const auto& p : e.problems()) std::cerr << p.to_string() << '\n';
-//   } catch (const braid::NodeError& e) {      // a node threw while running
-//     std::cerr << e.what() << '\n';           // node 'partial' (reduce.sum) failed on tag 0:3/4: ...
-//   }
+/// \file
+/// The errors braid throws. Each has a stable code and an exact message that
+/// starts with where the problem is; tests assert the text.
+///
+/// ```cpp
+/// try {
+///   braid::run(spec, registry);
+/// } catch (const braid::SpecError& e) {      // invalid pipeline: nothing ran
+///   for (const auto& p : e.problems()) std::cerr << p.to_string() << '\n';
+/// } catch (const braid::NodeError& e) {      // a node threw while running
+///   std::cerr << e.what() << '\n';           // node 'partial' (reduce.sum) failed on tag 0:3/4: ...
+/// }
+/// ```
+///
+/// Every error derives from braid::Error (a std::runtime_error). An error is
+/// an immutable value once thrown: copy it, keep it, read it from any thread.
+/// Catch braid::Error to catch them all; code that must tell failures apart
+/// catches the derived types, not what() text.
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +44,7 @@ struct Problem {
 
   /// "pointer: message" (or just the message when pointer is empty).
   std::string to_string() const;
+  /// Equal when pointer, code and message are all equal.
   bool operator==(const Problem& o) const {
     return pointer == o.pointer && code == o.code && message == o.message;
   }
@@ -45,7 +54,9 @@ struct Problem {
 /// Carries every problem found, in document order; what() lists them one per line.
 class SpecError : public Error {
  public:
+  /// An error carrying `problems` (normally non-empty), in the order given.
   explicit SpecError(std::vector<Problem> problems);
+  /// Every problem found, in document order; lives as long as the error.
   const std::vector<Problem>& problems() const noexcept { return problems_; }
 
  private:
@@ -55,8 +66,12 @@ class SpecError : public Error {
 /// A node's body threw while the pipeline ran. The run was cancelled.
 class NodeError : public Error {
  public:
+  /// what() is "node 'NODE' (KIND) failed on tag TAG: CAUSE" (without
+  /// " on tag TAG" when `tag` is empty).
   NodeError(std::string node, std::string kind, std::string tag, std::string cause);
+  /// The id of the node that failed.
   const std::string& node() const noexcept { return node_; }
+  /// The node's kind name.
   const std::string& kind() const noexcept { return kind_; }
   /// The tag of the message being processed, as Tag::to_string() writes it ("" for a source).
   const std::string& tag() const noexcept { return tag_; }
@@ -71,7 +86,10 @@ class NodeError : public Error {
 /// complete: a gather group or a join key that never completed. Lists what is missing.
 class IncompleteError : public Error {
  public:
+  /// `missing`: one line per group or key that never completed. what() is
+  /// "the run ended with incomplete results:" then each line, indented.
   explicit IncompleteError(std::vector<std::string> missing);
+  /// What never completed, one description per gather group or join key.
   const std::vector<std::string>& missing() const noexcept { return missing_; }
 
  private:
@@ -84,6 +102,7 @@ class CancelledError : public Error {
  public:
   /// `reason`: what cancelled it, e.g. "interrupted (SIGINT)".
   explicit CancelledError(std::string reason);
+  /// What cancelled the run, as given to the constructor.
   const std::string& reason() const noexcept { return reason_; }
 
  private:

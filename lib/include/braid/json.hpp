@@ -1,17 +1,24 @@
 #pragma once
-// Pipeline JSON (format version 1, see README.md) <-> PipelineSpec.
-//
-//   braid::PipelineSpec spec = braid::load_spec_file("pipelines/seed.json");  // structure only
-//   braid::validate(spec, registry);                                          // against kinds
-//
-// Loading reports every structural problem at once (malformed JSON with its
-// line and column, wrong types, unknown keys, bad ids, bad edge strings) as a
-// braid::SpecError whose problems carry JSON pointers into the document.
-//
-// Documents are nlohmann::ordered_json, so that nodes keep the order in which
-// they were written (problems are reported in that order, and a spec written
-// out and read back is the same spec). nlohmann::json converts to and from it
-// implicitly; a plain nlohmann::json orders keys by name.
+/// \file
+/// Pipeline JSON (format version 1, see docs/format.md) <-> PipelineSpec.
+///
+/// ```cpp
+/// braid::PipelineSpec spec = braid::load_spec_file("pipelines/seed.json");  // structure only
+/// braid::validate(spec, registry);                                          // against kinds
+/// ```
+///
+/// Loading reports every structural problem at once (malformed JSON with its
+/// line and column, wrong types, unknown keys, bad ids, bad edge strings) as a
+/// braid::SpecError whose problems carry JSON pointers into the document.
+///
+/// Documents are nlohmann::ordered_json, so that nodes keep the order in which
+/// they were written (problems are reported in that order, and a spec written
+/// out and read back is the same spec). nlohmann::json converts to and from it
+/// implicitly; a plain nlohmann::json orders keys by name. This header
+/// declares them only (`<nlohmann/json_fwd.hpp>`): include
+/// `<nlohmann/json.hpp>` to use the documents the functions take or return.
+///
+/// Every function here is thread-safe (none has shared state) and reentrant.
 #include <braid/spec.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -35,6 +42,8 @@ std::string read_text_file(const std::string& path);
 
 /// Turns a parsed pipeline document into a spec, appending each structural
 /// problem to `problems` and skipping what it cannot read.
+/// Never throws for a bad document (every problem lands in `problems`, in
+/// document order); the spec is not validated against any registry.
 PipelineSpec spec_from_json(const nlohmann::ordered_json& document, std::vector<Problem>& problems);
 
 /// Parses and converts; throws braid::SpecError with every structural problem.

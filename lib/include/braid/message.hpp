@@ -1,12 +1,23 @@
 #pragma once
-// Tags and Messages: what travels on the edges of a running pipeline.
-//
-// A Tag says where a message sits in a decomposition: the index of the source
-// item it came from, plus one (index, count) level per split it passed.
-//
-//   item 0 ──split(4)──> 0:0/4  0:1/4  0:2/4  0:3/4 ──gather──> 0
-//
-// Joins match messages on equal tags; a gather removes the last level.
+/// \file
+/// Tags and Messages: what travels on the edges of a running pipeline.
+///
+/// A Tag says where a message sits in a decomposition: the index of the source
+/// item it came from, plus one (index, count) level per split it passed.
+///
+/// ```
+/// item 0 ──split(4)──> 0:0/4  0:1/4  0:2/4  0:3/4 ──gather──> 0
+/// ```
+///
+/// ```cpp
+/// braid::Tag item(3);                     // "3"
+/// braid::Tag chunk = item.child(1, 4);    // "3:1/4"
+/// chunk.parent() == item;                 // true
+/// ```
+///
+/// Joins match messages on equal tags; a gather removes the last level.
+/// Tags and Messages are small values: copy them freely; a const one may be
+/// read from any number of threads.
 #include <braid/value.hpp>
 
 #include <array>
@@ -16,21 +27,28 @@
 
 namespace braid {
 
+/// Where a message sits in a decomposition: source item index plus one
+/// (index, count) level per split passed, at most kMaxDepth levels. A plain
+/// value (no allocation, trivially copyable members).
 class Tag {
  public:
   /// Deepest nesting of splits a message may pass (a validated pipeline never exceeds it).
   static constexpr std::size_t kMaxDepth = 6;
 
+  /// One split level: chunk `index` of `count` (index < count).
   struct Level {
-    std::uint32_t index = 0;
-    std::uint32_t count = 1;
+    std::uint32_t index = 0;  ///< the chunk's position, 0-based
+    std::uint32_t count = 1;  ///< how many chunks the split made
   };
 
+  /// The tag of source item 0, with no levels.
   Tag() noexcept = default;
   /// The tag of source item `item`.
   explicit Tag(std::uint64_t item) noexcept : item_(item) {}
 
+  /// The index of the source item this message descends from.
   std::uint64_t item() const noexcept { return item_; }
+  /// How many splits the message passed (levels), 0 .. kMaxDepth.
   std::size_t depth() const noexcept { return depth_; }
   /// Level i (0 = outermost split); requires i < depth().
   Level level(std::size_t i) const noexcept { return levels_[i]; }
@@ -46,10 +64,13 @@ class Tag {
     return t;
   }
 
+  /// Same item and the same levels.
   bool operator==(const Tag& o) const noexcept;
+  /// Not operator==.
   bool operator!=(const Tag& o) const noexcept { return !(*this == o); }
   /// Document order: by item, then level by level by index (a parent sorts before its children).
   bool operator<(const Tag& o) const noexcept;
+  /// A hash consistent with operator== (for unordered containers); its values may change between versions.
   std::size_t hash() const noexcept;
 
   /// "3" for item 3; "3:1/4" for chunk 1 of 4 of item 3; "3:1/4:0/2" one split deeper.
@@ -63,8 +84,8 @@ class Tag {
 
 /// A tagged value: the unit that flows along an edge.
 struct Message {
-  Tag tag;
-  Value value;
+  Tag tag;      ///< where the message sits in the decomposition
+  Value value;  ///< the payload (shared, immutable)
 };
 
 }  // namespace braid

@@ -1,19 +1,22 @@
 #pragma once
-// Observers: hooks on the begin and end of every node body, for statistics,
-// traces and progress. A run without an observer pays one pointer test per
-// body and nothing else.
-//
-//   struct Count : braid::Observer {
-//     std::atomic<long> bodies{0};
-//     void on_end(const braid::BodyEvent&) override { ++bodies; }
-//   };
-//   Count count;
-//   braid::RunOptions options;
-//   options.observer = &count;
-//   braid::run(spec, registry, options);
-//
-// Ready-made observers: braid::Stats (stats.hpp), braid::Trace (trace.hpp),
-// braid::Progress (progress.hpp); an ObserverList attaches several at once.
+/// \file
+/// Observers: hooks on the begin and end of every node body, for statistics,
+/// traces and progress. A run without an observer pays one pointer test per
+/// body and nothing else.
+///
+/// ```cpp
+/// struct Count : braid::Observer {
+///   std::atomic<long> bodies{0};
+///   void on_end(const braid::BodyEvent&) override { ++bodies; }
+/// };
+/// Count count;
+/// braid::RunOptions options;
+/// options.observer = &count;
+/// braid::run(spec, registry, options);
+/// ```
+///
+/// Ready-made observers: braid::Stats (stats.hpp), braid::Trace (trace.hpp),
+/// braid::Progress (progress.hpp); an ObserverList attaches several at once.
 #include <braid/message.hpp>
 #include <braid/spec.hpp>
 
@@ -23,7 +26,8 @@
 
 namespace braid {
 
-/// One body run of one node.
+/// One body run of one node. Valid only during the hook it is passed to:
+/// copy what you need, never keep the pointer or `tag`.
 struct BodyEvent {
   std::size_t node = 0;         ///< index of the node in PipelineSpec::nodes
   const Tag* tag = nullptr;     ///< the message's tag; nullptr for a source pulling its next item
@@ -61,8 +65,10 @@ class ObserverList final : public Observer {
   void add(Observer* observer) {
     if (observer) observers_.push_back(observer);
   }
+  /// Whether no observer was added.
   bool empty() const noexcept { return observers_.empty(); }
 
+  /// Forwards to each observer, in order.
   void on_run_begin(const PipelineSpec& spec, std::size_t threads) override {
     for (Observer* o : observers_) o->on_run_begin(spec, threads);
   }

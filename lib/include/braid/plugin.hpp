@@ -1,35 +1,40 @@
 #pragma once
-// Plugins: shared libraries that add kinds to a Registry at run time, so that
-// the `braid` command (and every app built on its command line) can run
-// pipelines with kinds it was not compiled with.
-//
-// A plugin is one C++ file built as a module against braid's headers:
-//
-//   // triple.cpp -> libtriple.so
-//   #include <braid/plugin.hpp>
-//
-//   BRAID_PLUGIN(registry) {
-//     registry.add(braid::map_kind("my.triple", "Three times a number",
-//                                  [](std::int64_t x) { return 3 * x; }));
-//   }
-//
-//   # CMakeLists.txt
-//   find_package(braid REQUIRED)
-//   add_library(triple MODULE triple.cpp)
-//   target_link_libraries(triple PRIVATE braid::plugin)   # headers only, see below
-//
-//   $ braid run --plugin ./libtriple.so pipeline.json
-//   $ BRAID_PLUGIN_PATH=/opt/kinds/libtriple.so braid kinds my.triple
-//
-// Linking: a plugin does not contain braid. Its references to braid's
-// functions (Registry::add, the type registry, ...) are resolved when it is
-// loaded, from the program that loads it, so that the plugin and the program
-// share one registry of types. `braid::plugin` therefore gives the headers
-// and no library; do not link `braid::braid` into a plugin, and do not build
-// it with -fvisibility=hidden or -Wl,--no-undefined.
-//
-// Only a command line (`--plugin`) or the environment (BRAID_PLUGIN_PATH)
-// loads code: no key of a pipeline file does.
+/// \file
+/// Plugins: shared libraries that add kinds to a Registry at run time, so that
+/// the `braid` command (and every app built on its command line) can run
+/// pipelines with kinds it was not compiled with. Guide: docs/plugins.md.
+///
+/// A plugin is one C++ file built as a module against braid's headers:
+///
+/// ```cpp
+/// // triple.cpp -> libtriple.so
+/// #include <braid/plugin.hpp>
+///
+/// BRAID_PLUGIN(registry) {
+///   registry.add(braid::map_kind("my.triple", "Three times a number",
+///                                [](std::int64_t x) { return 3 * x; }));
+/// }
+/// ```
+///
+/// ```
+/// # CMakeLists.txt
+/// find_package(braid REQUIRED)
+/// add_library(triple MODULE triple.cpp)
+/// target_link_libraries(triple PRIVATE braid::plugin)   # headers only, see below
+///
+/// $ braid run --plugin ./libtriple.so pipeline.json
+/// $ BRAID_PLUGIN_PATH=/opt/kinds/libtriple.so braid kinds my.triple
+/// ```
+///
+/// Linking: a plugin does not contain braid. Its references to braid's
+/// functions (Registry::add, the type registry, ...) are resolved when it is
+/// loaded, from the program that loads it, so that the plugin and the program
+/// share one registry of types. `braid::plugin` therefore gives the headers
+/// and no library; do not link `braid::braid` into a plugin, and do not build
+/// it with `-fvisibility=hidden` or `-Wl,--no-undefined`.
+///
+/// Only a command line (`--plugin`) or the environment (`BRAID_PLUGIN_PATH`)
+/// loads code: no key of a pipeline file does.
 #include <braid/error.hpp>
 #include <braid/registry.hpp>
 #include <braid/version.hpp>
@@ -73,8 +78,10 @@ std::vector<std::string> split_plugin_path(const std::string& value);
 #define BRAID_PLUGIN_ABI_SYMBOL "braid_plugin_abi"
 
 #if defined(__GNUC__) || defined(__clang__)
+/// Gives a plugin's entry points default visibility, so that dlsym() finds them.
 #define BRAID_PLUGIN_EXPORT __attribute__((visibility("default")))
 #else
+/// Gives a plugin's entry points default visibility (nothing to do on this compiler).
 #define BRAID_PLUGIN_EXPORT
 #endif
 

@@ -1,19 +1,24 @@
 #pragma once
-// Progress: an Observer that keeps one live line on a terminal while a run
-// goes, and clears it when the run ends:
-//
-//   12040 source items, 3.52M msg/s, 4.2 s
-//
-// (items the sources produced so far, ", all read" once every source has
-// ended; messages — bodies run, all nodes — per second over the last
-// interval; time since the run began). The line is rewritten in place
-// ("\r") by a background thread, about five times a second; a run shorter
-// than one interval prints nothing. Meant for a terminal only: `braid run`
-// attaches it when stderr is one.
-//
-//   braid::Progress progress(stderr);
-//   braid::RunOptions options;
-//   options.observer = &progress;
+/// \file
+/// Progress: an Observer that keeps one live line on a terminal while a run
+/// goes, and clears it when the run ends:
+///
+/// ```
+/// 12040 source items, 3.52M msg/s, 4.2 s
+/// ```
+///
+/// (items the sources produced so far, ", all read" once every source has
+/// ended; messages — bodies run, all nodes — per second over the last
+/// interval; time since the run began). The line is rewritten in place
+/// (a carriage return) by a background thread, about five times a second; a
+/// run shorter than one interval prints nothing. Meant for a terminal only:
+/// `braid run` attaches it when stderr is one.
+///
+/// ```cpp
+/// braid::Progress progress(stderr);
+/// braid::RunOptions options;
+/// options.observer = &progress;
+/// ```
 #include <braid/observe.hpp>
 #include <braid/spec.hpp>
 
@@ -23,6 +28,8 @@
 
 namespace braid {
 
+/// The live progress line (see the file's comment). Attach one Progress to
+/// one run at a time; its hooks are thread-safe as an Observer's must be.
 class Progress final : public Observer {
  public:
   /// Writes to `out`, which must outlive the runs, every `interval`.

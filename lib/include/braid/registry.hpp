@@ -1,22 +1,26 @@
 #pragma once
-// Kinds and the Registry: the node types a pipeline may use.
-//
-// A Kind has a name, a one-line doc, typed ports, parameters, a default
-// concurrency and a factory that makes the node's body. Built-in kinds are
-// added explicitly; user kinds are usually made from plain callables:
-//
-//   braid::Registry registry;
-//   braid::register_builtin_kinds(registry);
-//   registry.add(braid::map_kind("reduce.squares", "Sum of squares of a chunk",
-//       [](braid::Slice<std::int64_t> xs) {
-//         std::int64_t s = 0;
-//         for (auto x : xs) s += x * x;
-//         return s;
-//       }));
-//
-// Shapes: source (0 -> stream), map (1 -> 1), flat map (1 -> 0..n), join
-// (named inputs matched by tag -> one record), gather (all members of a group
-// -> one), sink (1 -> 0).
+/// \file
+/// Kinds and the Registry: the node types a pipeline may use.
+///
+/// A Kind has a name, a one-line doc, typed ports, parameters, a default
+/// concurrency and a factory that makes the node's body. Built-in kinds are
+/// added explicitly; user kinds are usually made from plain callables
+/// (guide: docs/writing-a-kind.md):
+///
+/// ```cpp
+/// braid::Registry registry;
+/// braid::register_builtin_kinds(registry);
+/// registry.add(braid::map_kind("reduce.squares", "Sum of squares of a chunk",
+///     [](braid::Slice<std::int64_t> xs) {
+///       std::int64_t s = 0;
+///       for (auto x : xs) s += x * x;
+///       return s;
+///     }));
+/// ```
+///
+/// Shapes: source (0 -> stream), map (1 -> 1), flat map (1 -> 0..n), join
+/// (named inputs matched by tag -> one record), gather (all members of a group
+/// -> one), sink (1 -> 0).
 #include <braid/message.hpp>
 #include <braid/spec.hpp>
 #include <braid/value.hpp>
@@ -35,39 +39,54 @@
 
 namespace braid {
 
-enum class Shape { kSource, kMap, kFlatMap, kJoin, kGather, kSink };
+/// How a node turns messages in into messages out.
+enum class Shape {
+  kSource,   ///< no input; produces a stream of items (SourceBody)
+  kMap,      ///< one message in, one out, same tag (MapBody)
+  kFlatMap,  ///< one message in, any number out (FlatMapBody): split, filter
+  kJoin,     ///< one message per named input port with equal tags in, one record out
+  kGather,   ///< every member of a group in, one out with the parent tag (GatherBody)
+  kSink      ///< one message in, none out (SinkBody)
+};
 
 /// "source", "map", "flat map", "join", "gather" or "sink".
 const char* to_string(Shape shape) noexcept;
 
 /// A named, typed port.
 struct PortSpec {
-  std::string name;
+  std::string name;  ///< e.g. "in", "out", or a join's port name
   /// Type names accepted (inputs) or produced (outputs). Empty: any type.
   std::vector<std::string> types;
-  std::string doc;
+  std::string doc;  ///< what travels on it, for `braid kinds NAME`
 };
 
 /// One parameter of a kind.
 struct ParamSpec {
-  std::string name;
+  std::string name;  ///< the key in a node's `params`
   /// What the value must be, as a phrase: "a positive integer or \"auto\"".
   std::string type;
-  std::string doc;
+  std::string doc;  ///< what it does, for `braid kinds NAME`
   /// JSON text of the default, shown by `braid kinds`; empty: no default.
   std::string default_json;
-  bool required = false;
+  bool required = false;  ///< a node of this kind must give it (validation reports its absence)
   /// Checks a given value: returns "" when it fits, else the complaint that
   /// follows the pointer ("must be a positive integer, got -3").
   std::function<std::string(const nlohmann::json& value)> check;
 };
 
-/// Makes ParamSpec checks. Each returns "" or "must be <type>, got <value>".
+/// Makes ParamSpecs with their checks. Each check returns "" or "must be
+/// <type>, got <value>". A `fallback` is the default shown by `braid kinds`
+/// (the kind's body applies it itself); std::nullopt makes the parameter
+/// optional with no default. Pure functions: thread-safe.
 namespace param {
+/// An integer in [min, max].
 ParamSpec integer(std::string name, std::string doc, std::optional<std::int64_t> fallback,
                   std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+/// Any JSON number.
 ParamSpec number(std::string name, std::string doc, std::optional<double> fallback);
+/// true or false.
 ParamSpec boolean(std::string name, std::string doc, std::optional<bool> fallback);
+/// A string; with `choices`, one of them.
 ParamSpec string(std::string name, std::string doc, std::optional<std::string> fallback,
                  std::vector<std::string> choices = {});
 /// Any JSON value accepted by `check` (which may be empty); `type` describes it.
@@ -79,8 +98,8 @@ std::string describe(const nlohmann::json& value);
 
 /// What a factory is told about the node it makes.
 struct NodeConfig {
-  std::string id;
-  const Params& params;
+  std::string id;         ///< the node's id
+  const Params& params;   ///< its validated parameters; valid during the factory call only: copy what the body needs
   /// Types arriving on each input port, in port order (nullptr: not known before run time).
   std::vector<const Type*> input_types;
   /// The type the output port was inferred to carry (nullptr: none or unknown).
@@ -88,7 +107,10 @@ struct NodeConfig {
 };
 
 /// Base of all node bodies. A body is used by one run; with a concurrency above
-/// one its methods are called from several threads at once.
+/// one its methods are called from several threads at once. A method that
+/// throws fails the node: the run is cancelled and run() throws
+/// braid::NodeError with the exception's what(). The body is destroyed after
+/// the run, on the thread that called run().
 class NodeBody {
  public:
   virtual ~NodeBody() = default;
@@ -104,12 +126,15 @@ class SourceBody : public NodeBody {
 /// One value in, one value out; the tag is kept.
 class MapBody : public NodeBody {
  public:
+  /// The output for input `in`. Called concurrently up to the node's concurrency.
   virtual Value apply(const Value& in) = 0;
 };
 
 /// Receives what a flat map emits.
 class Emitter {
  public:
+  /// Sends `value` on with `tag` (the input's tag, or a child of it for a
+  /// split). Call it only during the FlatMapBody::apply it was passed to.
   virtual void emit(const Tag& tag, Value value) = 0;
 
  protected:
@@ -119,18 +144,25 @@ class Emitter {
 /// One message in, any number of messages out (split, filter).
 class FlatMapBody : public NodeBody {
  public:
+  /// Emits 0..n messages for `in` through `out`. Called concurrently up to
+  /// the node's concurrency. A split that emits children must emit every
+  /// chunk of the count it announces, or the gather after it never completes.
   virtual void apply(const Message& in, Emitter& out) = 0;
 };
 
 /// Combines the values of one complete group, in chunk (or item) order.
 class GatherBody : public NodeBody {
  public:
+  /// One value for the whole group; `parts` are in index order, whatever order
+  /// they arrived in, so the result does not depend on the thread count.
   virtual Value combine(std::vector<Value> parts) = 0;
 };
 
 /// Consumes messages at the end of the graph.
 class SinkBody : public NodeBody {
  public:
+  /// Takes one message (in completion order, or tag order for an ordered node).
+  /// Called concurrently up to the node's concurrency.
   virtual void consume(const Message& in) = 0;
   /// Whether this sink's messages become part of the run's Result.
   virtual bool collects() const { return false; }
@@ -147,11 +179,11 @@ class SinkBody : public NodeBody {
 struct Kind {
   std::string name;  ///< "reduce.sum"
   std::string doc;   ///< one line
-  Shape shape = Shape::kMap;
-  std::vector<PortSpec> inputs;
+  Shape shape = Shape::kMap;       ///< decides which NodeBody `make` must return
+  std::vector<PortSpec> inputs;    ///< none for a source; a join's may come from dynamic_inputs
   std::vector<PortSpec> outputs;  ///< at most one
-  std::vector<ParamSpec> params;
-  Concurrency concurrency = Concurrency::unlimited();
+  std::vector<ParamSpec> params;   ///< every parameter a node may give; any other is an error
+  Concurrency concurrency = Concurrency::unlimited();  ///< the default when a node sets none
   /// How the node changes a message's split depth: +1 for a split, -1 for a
   /// gather, 0 otherwise. Validation uses it to check nesting and joins.
   int depth_change = 0;
@@ -165,7 +197,7 @@ struct Kind {
   /// input (nullptr where unknown). Returns nullptr and sets `error` when the
   /// inputs do not fit. Absent: the declared output type.
   using InferFn = std::function<const Type*(const Params&, const std::vector<const Type*>&, std::string& error)>;
-  InferFn infer;
+  InferFn infer;  ///< see InferFn
   /// Makes the body of one node. A join's is optional: absent, the join emits
   /// the record {port: value}; present, it must be a MapBody, applied to that
   /// record (a task with several inputs, in one node).
@@ -182,19 +214,25 @@ class Registry {
  public:
   /// Adds `kind`. Throws std::invalid_argument if its name is taken or empty.
   void add(Kind kind);
-  /// The kind called `name`, or nullptr.
+  /// The kind called `name`, or nullptr. The pointer stays valid while the
+  /// registry lives (adding kinds does not move the others).
   const Kind* find(std::string_view name) const noexcept;
   /// Every kind, sorted by name.
   std::vector<const Kind*> kinds() const;
+  /// Every kind's name, sorted.
   std::vector<std::string> names() const;
 
  private:
   std::map<std::string, Kind, std::less<>> kinds_;
 };
 
-/// Adds the built-in kinds (sources, split, reduce.*, gather.*, join, sink.output).
+/// Adds the built-in kinds (sources, split, reduce.*, gather.*, join,
+/// filter.*, sink.output, sink.file; `braid kinds` lists them, docs/format.md
+/// documents them). Call it once per registry, before any run: a second call
+/// throws std::invalid_argument (names taken). Not thread-safe (it adds).
 void register_builtin_kinds(Registry& registry);
 
+/// \cond INTERNAL
 namespace detail {
 template <class F>
 struct CallableTraits : CallableTraits<decltype(&F::operator())> {};
@@ -243,11 +281,15 @@ class CallableGather final : public GatherBody {
   F f_;
 };
 }  // namespace detail
+/// \endcond
 
 /// A map kind from a callable `R f(T)`: input port "in" of T's type, output
 /// port "out" of R's type. T and R must be registered types (or int, double,
 /// std::vector<int64_t>, ... which Value::of stores as registered types).
-/// `f` is called concurrently when the node's concurrency allows.
+/// `f` is called concurrently when the node's concurrency allows: it must be
+/// thread-safe then, and is copied into each node's body. What `f` throws
+/// fails the node (braid::NodeError). Throws braid::TypeError now if T or R
+/// is not a registered type.
 template <class F>
 Kind map_kind(std::string name, std::string doc, F f,
               Concurrency concurrency = Concurrency::unlimited()) {
@@ -270,6 +312,9 @@ Kind map_kind(std::string name, std::string doc, F f,
 
 /// A gather kind from a callable `R f(std::vector<T> parts)`: the parts of one
 /// group, in chunk order. Input "in" of T's type, output "out" of R's type.
+/// Default concurrency unlimited (groups are combined in parallel); `f` must
+/// then be thread-safe. Throws braid::TypeError now if T or R is not a
+/// registered type.
 template <class F>
 Kind gather_kind(std::string name, std::string doc, F f) {
   using Traits = detail::CallableTraits<F>;

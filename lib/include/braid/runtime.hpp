@@ -1,9 +1,17 @@
 #pragma once
-// The runtime: compiles a validated spec into a tbb::flow::graph inside a
-// tbb::task_arena of N threads, runs it, and returns what reached each sink.
-//
-//   braid::Result r = braid::run(spec, registry, {.threads = 4});
-//   std::int64_t total = r.value("result").get<std::int64_t>();
+/// \file
+/// The runtime: compiles a validated spec into a `tbb::flow::graph` inside a
+/// `tbb::task_arena` of N threads, runs it, and returns what reached each sink.
+///
+/// ```cpp
+/// braid::RunOptions options;
+/// options.threads = 4;
+/// braid::Result r = braid::run(spec, registry, options);
+/// std::int64_t total = r.value("result").get<std::int64_t>();
+/// ```
+///
+/// oneTBB stays behind this header (Executor is a pimpl): including it does
+/// not include `<tbb/...>`.
 #include <braid/message.hpp>
 #include <braid/observe.hpp>
 #include <braid/registry.hpp>
@@ -31,9 +39,11 @@ class Executor {
   /// is allowed (oversubscription) and lifts oneTBB's process-wide cap while
   /// the executor lives.
   explicit Executor(std::size_t threads = 0);
+  /// Releases the workers. Destroy an executor only after every run on it has returned.
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
+  /// The number of workers runs on this executor get.
   std::size_t threads() const noexcept;
 
  private:
@@ -54,11 +64,14 @@ class Cancellation {
     int expected = 0;
     code_.compare_exchange_strong(expected, code == 0 ? kRequested : code);
   }
+  /// Whether cancel() was called. Thread-safe.
   bool cancelled() const noexcept { return code_.load(std::memory_order_relaxed) != 0; }
   /// 0 while not cancelled, else the first cancel()'s code.
   int code() const noexcept { return code_.load(std::memory_order_relaxed); }
 
+  /// code() of a cancel() without a code (or with 0).
   static constexpr int kRequested = -1;
+  /// code() of a cancellation by a timeout (`braid run --timeout`).
   static constexpr int kTimeout = -2;
 
  private:
@@ -66,6 +79,8 @@ class Cancellation {
   static_assert(std::atomic<int>::is_always_lock_free, "cancel() must be async-signal-safe");
 };
 
+/// How run() runs a spec. Every pointer is borrowed: what it points to must
+/// outlive the run.
 struct RunOptions {
   /// Worker threads; 0: the spec's `threads`, and if that is 0 too, all cores.
   /// With an executor: 0 or the executor's thread count.

@@ -1,19 +1,22 @@
 #pragma once
-// Values: the immutable, type-tagged payloads that travel through a pipeline.
-//
-// A Value is cheap to copy: numbers and booleans are stored inline, a sequence
-// is a *view* (owner + pointer + length) into a buffer that may be shared by
-// many chunks, and any other object is held by shared ownership. Types are
-// registered by name, optionally with a JSON codec used to print outputs.
-//
-//   braid::Value n = braid::Value::of(42);                 // int64, inline
-//   auto xs = braid::Slice<std::int64_t>(std::vector<std::int64_t>{1, 2, 3, 4});
-//   braid::Value v = braid::Value::of(xs.sub(1, 2));       // view of {2, 3}: no copy
-//   v.type()->name();                                      // "int64[]"
-//   v.get<braid::Slice<std::int64_t>>()[0];                // 2
-//
-// Built-in types: int64, double, bool, string, int64[], double[], range,
-// record, list, mean, bytes and string[]; all of them have JSON codecs.
+/// \file
+/// Values: the immutable, type-tagged payloads that travel through a pipeline.
+///
+/// A Value is cheap to copy: numbers and booleans are stored inline, a sequence
+/// is a *view* (owner + pointer + length) into a buffer that may be shared by
+/// many chunks, and any other object is held by shared ownership. Types are
+/// registered by name, optionally with a JSON codec used to print outputs.
+///
+/// ```cpp
+/// braid::Value n = braid::Value::of(42);                 // int64, inline
+/// auto xs = braid::Slice<std::int64_t>(std::vector<std::int64_t>{1, 2, 3, 4});
+/// braid::Value v = braid::Value::of(xs.sub(1, 2));       // view of {2, 3}: no copy
+/// v.type()->name();                                      // "int64[]"
+/// v.get<braid::Slice<std::int64_t>>()[0];                // 2
+/// ```
+///
+/// Built-in types: int64, double, bool, string, int64[], double[], range,
+/// record, list, mean, bytes and string[]; all of them have JSON codecs.
 #include <braid/error.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -44,13 +47,17 @@ struct TypeCodec {
 /// A registered value type. Types live for the whole process; compare them by address.
 class Type {
  public:
+  /// Use braid::register_type, which keeps the one Type of each C++ type;
+  /// a Type made directly is known to no Value.
   Type(std::string name, std::type_index cpp_type, TypeCodec codec);
 
   /// The name users see in specs, `braid kinds` and error messages ("int64[]").
   const std::string& name() const noexcept { return name_; }
   /// The C++ type whose values carry this type.
   std::type_index cpp_type() const noexcept { return cpp_type_; }
+  /// Whether values of this type can be written as JSON.
   bool can_encode() const noexcept { return static_cast<bool>(codec_.encode); }
+  /// Whether values of this type can be read from JSON.
   bool can_decode() const noexcept { return static_cast<bool>(codec_.decode); }
   /// Writes `value` as JSON. Throws braid::TypeError if the type has no encoder.
   void encode(const Value& value, nlohmann::json& out) const;
@@ -63,10 +70,12 @@ class Type {
   TypeCodec codec_;
 };
 
+/// \cond INTERNAL
 namespace detail {
 const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec);
 const Type& type_for(std::type_index cpp_type);  // throws TypeError if unregistered
 }  // namespace detail
+/// \endcond
 
 /// Registers the C++ type T under `name`. Thread-safe. Registering the same T
 /// under the same name again returns the existing Type; a name or a T already
@@ -88,9 +97,12 @@ const Type* find_type(std::string_view name);
 
 /// A read-only view of `size()` contiguous elements whose storage is kept
 /// alive by a shared owner. Copying or sub-slicing never copies elements.
+/// The elements live as long as any Slice (or Value) sharing the owner; a
+/// Slice may be read from any number of threads at once.
 template <class T>
 class Slice {
  public:
+  /// An empty view with no owner.
   Slice() = default;
   /// Takes ownership of `elements`.
   explicit Slice(std::vector<T> elements) {
@@ -103,17 +115,25 @@ class Slice {
   Slice(std::shared_ptr<const void> owner, const T* data, std::size_t size) noexcept
       : owner_(std::move(owner)), data_(data), size_(size) {}
 
+  /// The first element (nullptr when default-constructed).
   const T* data() const noexcept { return data_; }
+  /// The number of elements.
   std::size_t size() const noexcept { return size_; }
+  /// Whether size() is 0.
   bool empty() const noexcept { return size_ == 0; }
+  /// Iterator to the first element.
   const T* begin() const noexcept { return data_; }
+  /// Iterator past the last element.
   const T* end() const noexcept { return data_ + size_; }
+  /// Element `i`; requires i < size() (unchecked).
   const T& operator[](std::size_t i) const noexcept { return data_[i]; }
   /// The elements [offset, offset + count), sharing this slice's owner. Requires offset + count <= size().
   Slice sub(std::size_t offset, std::size_t count) const noexcept {
     return Slice(owner_, data_ + offset, count);
   }
+  /// What keeps the elements alive.
   const std::shared_ptr<const void>& owner() const noexcept { return owner_; }
+  /// A copy of the elements.
   std::vector<T> to_vector() const { return std::vector<T>(begin(), end()); }
 
  private:
@@ -125,9 +145,9 @@ class Slice {
 /// The lazy integer sequence begin, begin + step, ... stopping before `end`
 /// (half-open, like Python's range). Holds bounds, never elements.
 struct Range {
-  std::int64_t begin = 0;
-  std::int64_t end = 0;
-  std::int64_t step = 1;  // never 0
+  std::int64_t begin = 0;  ///< the first element (if begin < end for a positive step)
+  std::int64_t end = 0;    ///< the bound, excluded
+  std::int64_t step = 1;   ///< never 0; may be negative
 
   /// Number of elements.
   std::size_t size() const noexcept;
@@ -138,16 +158,17 @@ struct Range {
   }
   /// The elements [offset, offset + count) as a Range; requires offset + count <= size().
   Range sub(std::size_t offset, std::size_t count) const noexcept;
+  /// Same begin, end and step.
   bool operator==(const Range& o) const noexcept { return begin == o.begin && end == o.end && step == o.step; }
 };
 
 /// The partial state of an exact mean: a sum and how many values it holds.
 /// Integer inputs keep an exact integer sum.
 struct Mean {
-  bool integral = true;
-  std::int64_t int_sum = 0;
-  double double_sum = 0.0;
-  std::int64_t count = 0;
+  bool integral = true;      ///< the sum is int_sum (else double_sum)
+  std::int64_t int_sum = 0;  ///< the sum of integer inputs
+  double double_sum = 0.0;   ///< the sum of floating-point inputs
+  std::int64_t count = 0;    ///< how many values were summed
   /// sum / count, or NaN when count is 0.
   double value() const noexcept;
 };
@@ -158,7 +179,8 @@ using List = std::vector<Value>;
 /// Raw binary data, e.g. one block of a file (type `bytes`). Its JSON form is
 /// a string holding the base64 (RFC 4648, padded) of `data`.
 struct Bytes {
-  std::string data;
+  std::string data;  ///< the bytes (any values, '\0' included)
+  /// Same bytes.
   bool operator==(const Bytes& o) const noexcept { return data == o.data; }
 };
 
@@ -166,16 +188,19 @@ struct Bytes {
 /// of strings). `Value::of(std::vector<std::string>{...})` makes one.
 using Lines = std::vector<std::string>;
 
+/// \cond INTERNAL
 namespace detail {
 template <class T, class Enable = void>
 struct ValueTraits;
 }
+/// \endcond
 
 /// An immutable, type-tagged payload. Copying is cheap (no element data is
 /// copied); a default-constructed Value is empty. Values may be read from
 /// any number of threads at once.
 class Value {
  public:
+  /// An empty value (no type).
   Value() noexcept = default;
 
   /// Wraps `v`: integers become int64, floating-point numbers double, C strings
@@ -186,6 +211,7 @@ class Value {
 
   /// The value's type, or nullptr when empty.
   const Type* type() const noexcept { return type_; }
+  /// Whether the value is empty (default-constructed).
   bool empty() const noexcept { return type_ == nullptr; }
   /// The type's name, or "empty".
   const std::string& type_name() const noexcept;
@@ -206,6 +232,7 @@ class Value {
   const std::shared_ptr<const void>& object() const noexcept { return object_; }
 
  private:
+  /// \cond INTERNAL
   template <class, class>
   friend struct detail::ValueTraits;
 
@@ -224,8 +251,10 @@ class Value {
   const Type* type_ = nullptr;
   std::shared_ptr<const void> object_;
   Inline inline_{};
+  /// \endcond
 };
 
+/// \cond INTERNAL
 namespace detail {
 
 // Any other registered type: held by shared ownership.
@@ -286,6 +315,7 @@ struct StoredAs<std::vector<E>> {
                                   Slice<E>, std::vector<E>>;
 };
 }  // namespace detail
+/// \endcond
 
 template <class T>
 Value Value::of(T&& v) {
@@ -311,16 +341,22 @@ decltype(auto) Value::get() const {
 }
 
 /// A record: named fields in a fixed order (a join's output: one field per port).
+/// Immutable once made; readable from any number of threads.
 class Record {
  public:
+  /// A record with no fields.
   Record() = default;
+  /// A record of `fields`, in that order (names should be unique: at() and
+  /// find() return the first field of a name).
   explicit Record(std::vector<std::pair<std::string, Value>> fields) : fields_(std::move(fields)) {}
 
   /// The field called `name`. Throws braid::TypeError if there is none.
   const Value& at(std::string_view name) const;
   /// The field called `name`, or nullptr.
   const Value* find(std::string_view name) const noexcept;
+  /// Every field, in order.
   const std::vector<std::pair<std::string, Value>>& fields() const noexcept { return fields_; }
+  /// The number of fields.
   std::size_t size() const noexcept { return fields_.size(); }
 
  private:
