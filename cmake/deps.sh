@@ -6,6 +6,8 @@ packages=(g++ cmake ninja-build pkg-config libtbb-dev nlohmann-json3-dev doctest
 # The ThreadSanitizer pass unpacks Debian's oneTBB source (dpkg-dev, cmake/tsan/build-tbb.sh);
 # the fuzz targets need clang and its libFuzzer runtime (cmake/fuzz.sh).
 packages+=(dpkg-dev clang libclang-rt-14-dev)
+# The API reference and its zero-warning test (docs/CMakeLists.txt).
+packages+=(doxygen)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
