@@ -25,6 +25,7 @@
 #include <braid/json.hpp>
 #include <braid/message.hpp>
 #include <braid/observe.hpp>
+#include <braid/pipeline.hpp>
 #include <braid/progress.hpp>
 #include <braid/registry.hpp>
 #include <braid/runtime.hpp>

@@ -265,6 +265,40 @@ class CallableMap final : public MapBody {
   F f_;
 };
 
+template <class T>
+struct OptionalOf {  // R f(): one item
+  using type = T;
+  static constexpr bool kStream = false;
+};
+template <class T>
+struct OptionalOf<std::optional<T>> {  // std::optional<R> f(): items until nullopt
+  using type = T;
+  static constexpr bool kStream = true;
+};
+
+template <class F>
+class CallableSource final : public SourceBody {
+ public:
+  using Made = OptionalOf<std::decay_t<typename CallableTraits<F>::Result>>;
+  explicit CallableSource(F f) : f_(std::move(f)) {}
+  bool next(Value& out) override {
+    if constexpr (Made::kStream) {
+      auto item = f_();
+      if (!item) return false;
+      out = Value::of(std::move(*item));
+    } else {
+      if (done_) return false;
+      done_ = true;
+      out = Value::of(f_());
+    }
+    return true;
+  }
+
+ private:
+  F f_;
+  bool done_ = false;
+};
+
 template <class F>
 class CallableGather final : public GatherBody {
  public:
@@ -282,6 +316,27 @@ class CallableGather final : public GatherBody {
 };
 }  // namespace detail
 /// \endcond
+
+/// A source kind from a callable taking no argument: `R f()` makes a stream of
+/// one item, `std::optional<R> f()` a stream of the items it returns until it
+/// returns std::nullopt. Output port "out" of R's type. Each run calls a fresh
+/// copy of `f` (a mutable lambda starts over), from one thread at a time.
+template <class F>
+Kind source_kind(std::string name, std::string doc, F f) {
+  using Traits = detail::CallableTraits<F>;
+  static_assert(std::tuple_size_v<typename Traits::Args> == 0, "a source callable takes no argument");
+  using Out = detail::Stored<typename detail::CallableSource<F>::Made::type>;
+  Kind kind;
+  kind.name = std::move(name);
+  kind.doc = std::move(doc);
+  kind.shape = Shape::kSource;
+  kind.outputs = {PortSpec{"out", {type_of<Out>().name()}, ""}};
+  kind.concurrency = Concurrency::serial();
+  kind.make = [f](const NodeConfig&) -> std::unique_ptr<NodeBody> {
+    return std::make_unique<detail::CallableSource<F>>(f);
+  };
+  return kind;
+}
 
 /// A map kind from a callable `R f(T)`: input port "in" of T's type, output
 /// port "out" of R's type. T and R must be registered types (or int, double,

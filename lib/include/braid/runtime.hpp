@@ -132,7 +132,8 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
 /// The outputs of `result` as one JSON object text, `{"sink": value, ...}`,
 /// values through their type's codec; a sink with one message gives its value,
 /// with several an array of them in tag order. `sinks` selects and orders the
-/// keys (empty: all, sorted). Throws braid::TypeError for a value without codec.
+/// keys (empty: all, sorted). Throws braid::TypeError for a value without codec
+/// ("output 'result': values of type point cannot be written as JSON (no codec)").
 std::string outputs_to_json_text(const Result& result, const std::vector<std::string>& sinks = {});
 
 }  // namespace braid

@@ -44,12 +44,21 @@ struct TypeCodec {
   std::function<Value(const nlohmann::json& in)> decode;
 };
 
+/// How the values of a sequence type (a registered Slice<E>) are measured and
+/// cut into views, so that `split` can cut them. register_type<Slice<E>> sets it.
+struct SequenceOps {
+  /// Number of elements of `value`.
+  std::size_t (*size)(const Value& value) = nullptr;
+  /// The elements [offset, offset + count) of `value`, a view sharing its storage.
+  Value (*sub)(const Value& value, std::size_t offset, std::size_t count) = nullptr;
+};
+
 /// A registered value type. Types live for the whole process; compare them by address.
 class Type {
  public:
   /// Use braid::register_type, which keeps the one Type of each C++ type;
   /// a Type made directly is known to no Value.
-  Type(std::string name, std::type_index cpp_type, TypeCodec codec);
+  Type(std::string name, std::type_index cpp_type, TypeCodec codec, SequenceOps sequence = {});
 
   /// The name users see in specs, `braid kinds` and error messages ("int64[]").
   const std::string& name() const noexcept { return name_; }
@@ -63,26 +72,37 @@ class Type {
   void encode(const Value& value, nlohmann::json& out) const;
   /// Reads a value from JSON. Throws braid::TypeError if the type has no decoder or `in` does not fit.
   Value decode(const nlohmann::json& in) const;
+  /// How `split` cuts values of this type: set for a registered Slice<E> of a
+  /// user's element type E; nullptr otherwise (the built-in sequences included).
+  const SequenceOps* sequence() const noexcept { return sequence_.size ? &sequence_ : nullptr; }
 
  private:
   std::string name_;
   std::type_index cpp_type_;
   TypeCodec codec_;
+  SequenceOps sequence_;
 };
 
 /// \cond INTERNAL
 namespace detail {
 const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec);
+const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec, SequenceOps sequence);
 const Type& type_for(std::type_index cpp_type);  // throws TypeError if unregistered
+template <class T>
+struct SequenceOf {  // T is no sequence; Slice<E> below is
+  static SequenceOps ops() noexcept { return {}; }
+};
 }  // namespace detail
 /// \endcond
 
 /// Registers the C++ type T under `name`. Thread-safe. Registering the same T
 /// under the same name again returns the existing Type; a name or a T already
-/// registered otherwise throws std::invalid_argument.
+/// registered otherwise throws std::invalid_argument. A Slice<E> (name it
+/// "E[]", as "int64[]") is registered as a sequence: `split` cuts it into views.
 template <class T>
 const Type& register_type(std::string name, TypeCodec codec = {}) {
-  return detail::register_type(std::type_index(typeid(T)), std::move(name), std::move(codec));
+  return detail::register_type(std::type_index(typeid(T)), std::move(name), std::move(codec),
+                               detail::SequenceOf<T>::ops());
 }
 
 /// The registered Type of T. Throws braid::TypeError if T was never registered.
@@ -94,6 +114,9 @@ const Type& type_of() {
 
 /// The registered type called `name`, or nullptr. Thread-safe.
 const Type* find_type(std::string_view name);
+
+/// Every registered type, sorted by name. Thread-safe.
+std::vector<const Type*> registered_types();
 
 /// A read-only view of `size()` contiguous elements whose storage is kept
 /// alive by a shared owner. Copying or sub-slicing never copies elements.
@@ -313,6 +336,18 @@ template <class E>
 struct StoredAs<std::vector<E>> {
   using type = std::conditional_t<std::is_same_v<E, std::int64_t> || std::is_same_v<E, double>,
                                   Slice<E>, std::vector<E>>;
+};
+
+template <class E>
+struct SequenceOf<Slice<E>> {
+  static SequenceOps ops() noexcept {
+    SequenceOps ops;
+    ops.size = [](const Value& v) { return v.get<Slice<E>>().size(); };
+    ops.sub = [](const Value& v, std::size_t offset, std::size_t count) {
+      return Value::of(v.get<Slice<E>>().sub(offset, count));
+    };
+    return ops;
+  }
 };
 }  // namespace detail
 /// \endcond

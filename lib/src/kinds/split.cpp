@@ -1,5 +1,6 @@
-// split: one sequence (int64[], double[] or a lazy range) into balanced,
-// contiguous chunk views. Chunk i of k gets the parent's tag plus (i, k).
+// split: one sequence (int64[], double[], a lazy range, or a user's registered
+// Slice<E>) into balanced, contiguous chunk views. Chunk i of k gets the
+// parent's tag plus (i, k).
 #include "kinds/kinds.hpp"
 #include "kinds/numeric.hpp"
 
@@ -15,9 +16,13 @@ constexpr std::size_t kAutoMinGrain = 32768;
 /// A split never makes more chunks than this (each chunk is a message and a task).
 constexpr std::size_t kMaxChunks = std::size_t{1} << 24;
 
+/// The types split accepts besides the users' sequences (SequenceOps).
+constexpr std::initializer_list<const char*> kBuiltinSequences = {"int64[]", "double[]", "range"};
+
 Value slice_of(const Value& v, std::size_t offset, std::size_t count) {
   if (v.is<Slice<std::int64_t>>()) return Value::of(v.get<Slice<std::int64_t>>().sub(offset, count));
   if (v.is<Slice<double>>()) return Value::of(v.get<Slice<double>>().sub(offset, count));
+  if (const SequenceOps* seq = v.type()->sequence()) return seq->sub(v, offset, count);
   return Value::of(v.get<Range>().sub(offset, count));
 }
 
@@ -27,9 +32,10 @@ class SplitBody final : public FlatMapBody {
 
   void apply(const Message& in, Emitter& out) override {
     const Value& v = in.value;
-    if (!v.is<Slice<std::int64_t>>() && !v.is<Slice<double>>() && !v.is<Range>())
+    const SequenceOps* seq = v.type() ? v.type()->sequence() : nullptr;
+    if (!seq && !v.is<Slice<std::int64_t>>() && !v.is<Slice<double>>() && !v.is<Range>())
       throw TypeError("expected int64[], double[] or range, got " + v.type_name());
-    const std::size_t n = length_of(v);
+    const std::size_t n = seq ? seq->size(v) : length_of(v);
     std::size_t k;
     if (chunks_ != 0) {
       k = chunks_;
@@ -73,7 +79,14 @@ void add_split(Registry& registry) {
   k.doc = "Splits a sequence into balanced contiguous chunks (views: no element is copied)";
   k.shape = Shape::kFlatMap;
   k.depth_change = +1;
-  k.inputs = {port("in", {"int64[]", "double[]", "range"}, "the sequence to split")};
+  k.inputs = {port("in", kBuiltinSequences, "the sequence to split")};
+  // A user's Slice<E> registered by the time of validation is a sequence too.
+  k.dynamic_inputs = [doc = k.inputs.front().doc](const Params&) {
+    PortSpec in = port("in", kBuiltinSequences, doc);
+    for (const Type* t : registered_types())
+      if (t->sequence()) in.types.push_back(t->name());
+    return std::vector<PortSpec>{std::move(in)};
+  };
   k.outputs = {port("out", {}, "its chunks, of the input's type")};
   k.params = {
       param::custom("chunks", "a positive integer or \"auto\"",
@@ -88,7 +101,11 @@ void add_split(Registry& registry) {
     if (p.has("chunks") && p.has("grain")) problems.emplace_back("", "give chunks or grain, not both");
     return problems;
   };
-  k.infer = infer_by_input({{"int64[]", "int64[]"}, {"double[]", "double[]"}, {"range", "range"}});
+  k.infer = [builtin = infer_by_input({{"int64[]", "int64[]"}, {"double[]", "double[]"}, {"range", "range"}})](
+                const Params& p, const std::vector<const Type*>& in, std::string& error) -> const Type* {
+    if (!in.empty() && in[0] && in[0]->sequence()) return in[0];  // chunks of a user's sequence: the same type
+    return builtin(p, in, error);
+  };
   k.make = [](const NodeConfig& c) {
     std::size_t chunks = 0, grain = 0;
     if (c.params.has("grain")) {

@@ -859,11 +859,15 @@ std::string outputs_to_json_text(const Result& result, const std::vector<std::st
     if (it == result.outputs.end()) throw Error("no output sink '" + key + "' in the result");
     nlohmann::json value;
     const std::vector<Message>& messages = it->second;
-    if (messages.size() == 1) {
-      value = encode(messages.front().value);
-    } else {
-      value = nlohmann::json::array();
-      for (const Message& m : messages) value.push_back(encode(m.value));
+    try {
+      if (messages.size() == 1) {
+        value = encode(messages.front().value);
+      } else {
+        value = nlohmann::json::array();
+        for (const Message& m : messages) value.push_back(encode(m.value));
+      }
+    } catch (const TypeError& e) {  // a type without codec: say which output
+      throw TypeError("output '" + key + "': " + e.what());
     }
     if (out.size() > 1) out += ", ";
     out += nlohmann::json(key).dump() + ": ";

@@ -211,7 +211,7 @@ class TypeTable {
     add(typeid(Lines), "string[]", lines);
   }
 
-  const Type& add(std::type_index cpp, std::string name, TypeCodec codec) {
+  const Type& add(std::type_index cpp, std::string name, TypeCodec codec, SequenceOps sequence = {}) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto by_cpp = by_cpp_.find(cpp);
     auto by_name = by_name_.find(name);
@@ -223,7 +223,7 @@ class TypeTable {
       throw std::invalid_argument("braid::register_type: the name '" + name +
                                   "' is already taken by another C++ type");
     if (name.empty()) throw std::invalid_argument("braid::register_type: a type needs a name");
-    auto type = std::make_unique<Type>(name, cpp, std::move(codec));
+    auto type = std::make_unique<Type>(name, cpp, std::move(codec), sequence);
     const Type* raw = type.get();
     by_cpp_.emplace(cpp, std::move(type));
     by_name_.emplace(std::move(name), raw);
@@ -234,6 +234,13 @@ class TypeTable {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = by_cpp_.find(cpp);
     return it == by_cpp_.end() ? nullptr : it->second.get();
+  }
+
+  std::vector<const Type*> all() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<const Type*> out;
+    for (const auto& entry : by_name_) out.push_back(entry.second);
+    return out;
   }
 
   const Type* find(std::string_view name) const {
@@ -255,8 +262,8 @@ TypeTable& table() {
 
 }  // namespace
 
-Type::Type(std::string name, std::type_index cpp_type, TypeCodec codec)
-    : name_(std::move(name)), cpp_type_(cpp_type), codec_(std::move(codec)) {}
+Type::Type(std::string name, std::type_index cpp_type, TypeCodec codec, SequenceOps sequence)
+    : name_(std::move(name)), cpp_type_(cpp_type), codec_(std::move(codec)), sequence_(sequence) {}
 
 void Type::encode(const Value& value, nlohmann::json& out) const {
   if (!codec_.encode) throw TypeError("values of type " + name_ + " cannot be written as JSON (no codec)");
@@ -273,6 +280,10 @@ const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec 
   return table().add(cpp_type, std::move(name), std::move(codec));
 }
 
+const Type& register_type(std::type_index cpp_type, std::string name, TypeCodec codec, SequenceOps sequence) {
+  return table().add(cpp_type, std::move(name), std::move(codec), sequence);
+}
+
 const Type& type_for(std::type_index cpp_type) {
   const Type* t = table().find(cpp_type);
   if (!t)
@@ -283,6 +294,8 @@ const Type& type_for(std::type_index cpp_type) {
 }  // namespace detail
 
 const Type* find_type(std::string_view name) { return table().find(name); }
+
+std::vector<const Type*> registered_types() { return table().all(); }
 
 const std::string& Value::type_name() const noexcept {
   static const std::string kEmpty = "empty";
