@@ -1,32 +1,37 @@
 #pragma once
-// Typed pipelines in C++: a whole pipeline written in C++, with lambdas as
-// kinds whose port types are deduced from their signatures. Underneath it is
-// a PipelineBuilder and a Registry: the spec it builds is the spec of the
-// pipeline's JSON twin, validated by braid::validate with the same messages,
-// and run by braid::run.
-//
-//   xs ──> chunks ──> squares ──> total ──> result
-//
-//   braid::Pipeline p("sum-of-squares");
-//   auto xs = p.source("xs", "source.sequence", R"({"n": 1000, "fill": "iota"})");
-//   auto chunks = p.split("chunks", xs, 8);
-//   auto squares = p.map("squares", chunks, [](braid::Slice<std::int64_t> c) {
-//     std::int64_t s = 0;
-//     for (std::int64_t x : c) s += x * x;
-//     return s;
-//   });
-//   auto total = p.gather("total", squares, [](std::vector<std::int64_t> parts) {
-//     std::int64_t s = 0;
-//     for (std::int64_t x : parts) s += x;
-//     return s;
-//   });
-//   p.output("result", total);
-//   braid::Result r = p.run();           // validates first, like braid::run
-//   std::string json = p.to_json();      // the pipeline file of the same spec
-//
-// A lambda becomes a kind of p.registry() named after its node ("squares"),
-// or the kind name given; the JSON twin names those kinds and is loaded and
-// run against p.registry().
+/// \file
+/// Typed pipelines in C++: a whole pipeline written in C++, with lambdas as
+/// kinds whose port types are deduced from their signatures (guide:
+/// docs/first-pipeline-cpp.md). Underneath it is a PipelineBuilder and a
+/// Registry: the spec it builds is the spec of the pipeline's JSON twin,
+/// validated by braid::validate with the same messages, and run by braid::run.
+///
+/// ```text
+/// xs ──> chunks ──> squares ──> total ──> result
+/// ```
+///
+/// ```cpp
+/// braid::Pipeline p("sum-of-squares");
+/// auto xs = p.source("xs", "source.sequence", R"({"n": 1000, "fill": "iota"})");
+/// auto chunks = p.split("chunks", xs, 8);
+/// auto squares = p.map("squares", chunks, [](braid::Slice<std::int64_t> c) {
+///   std::int64_t s = 0;
+///   for (std::int64_t x : c) s += x * x;
+///   return s;
+/// });
+/// auto total = p.gather("total", squares, [](std::vector<std::int64_t> parts) {
+///   std::int64_t s = 0;
+///   for (std::int64_t x : parts) s += x;
+///   return s;
+/// });
+/// p.output("result", total);
+/// braid::Result r = p.run();           // validates first, like braid::run
+/// std::string json = p.to_json();      // the pipeline file of the same spec
+/// ```
+///
+/// A lambda becomes a kind of p.registry() named after its node ("squares"),
+/// or the kind name given; the JSON twin names those kinds and is loaded and
+/// run against p.registry().
 #include <braid/registry.hpp>
 #include <braid/runtime.hpp>
 #include <braid/spec.hpp>
@@ -51,6 +56,7 @@ class StreamBase {
   const std::string& node() const noexcept { return node_; }
 
  protected:
+  /// The output of node `node`; only Pipeline makes streams.
   explicit StreamBase(std::string node) : node_(std::move(node)) {}
 
  private:
@@ -65,6 +71,7 @@ class StreamBase {
 template <class T = void>
 class Stream : public StreamBase {
  public:
+  /// What the stream's values are read as (void: not known before validation).
   using value_type = T;
 
  private:
