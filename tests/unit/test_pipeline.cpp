@@ -298,3 +298,18 @@ TEST_CASE("a value without a JSON codec runs, but cannot be printed") {
                        "output 'result': values of type test.point cannot be written as JSON (no codec)",
                        braid::TypeError);
 }
+
+TEST_CASE("the example of README.md, section Pipelines in C++") {
+  braid::Pipeline p("sum-of-squares");
+  auto xs = p.source("xs", "source.sequence", R"({"n": 1000})");
+  auto squares = p.map("squares", p.split("chunks", xs, 8), [](braid::Slice<std::int64_t> c) {
+    std::int64_t s = 0;
+    for (std::int64_t x : c) s += x * x;
+    return s;
+  });
+  p.output("result", p.node("total", "gather.sum", squares));
+  std::int64_t total = p.run().value("result").get<std::int64_t>();  // 332833500
+  std::int64_t expected = 0;
+  for (std::int64_t x = 0; x < 1000; ++x) expected += x * x;
+  CHECK(total == expected);
+}
