@@ -7,7 +7,7 @@
 //
 //                            ┌─> compress (block 0) ─┐
 //   input ──> block 0, 1, .. ├─> compress (block 1) ─┼─> output (ordered)   input.zst
-//   (pcompress.blocks)       └─> compress (block k) ─┘   (sink.file, raw)
+//   (source.blocks)          └─> compress (block k) ─┘   (sink.file, raw)
 //
 // Decompress (pipelines/decompress.json): the frames of a .zst file (ours,
 // pzstd's, or zstd's single frame) are decompressed in parallel, frame by frame.

@@ -1,6 +1,6 @@
-// pcompress.blocks, zstd.compress, zstd.frames, zstd.decompress.
+// zstd.compress, zstd.frames, zstd.decompress.
 //
-//   pcompress.blocks ──> zstd.compress ──> sink.file (ordered)     one frame per block
+//   source.blocks ──> zstd.compress ──> sink.file (ordered)        one frame per block
 //   zstd.frames ──> zstd.decompress ──> sink.file (ordered)        one block per frame
 //
 // The maps hold no state of their own: each worker thread keeps one zstd
@@ -10,22 +10,19 @@
 // the pipeline's max_in_flight frames whatever the file's size.
 #include "zstd_kinds.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <braid/input_file.hpp>
+
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -35,8 +32,6 @@ namespace {
 using braid::Bytes;
 using braid::Error;
 using braid::Value;
-
-std::string os_reason(int error) { return std::generic_category().message(error); }
 
 std::string zstd_reason(std::size_t code) { return ZSTD_getErrorName(code); }
 
@@ -61,46 +56,6 @@ ZSTD_DCtx& thread_dctx() {
   if (!dctx) dctx.reset(ZSTD_createDCtx());
   if (!dctx) throw std::bad_alloc();
   return *dctx;
-}
-
-// --- pcompress.blocks: source.blocks, but an empty file gives one empty block -----------
-
-class AtLeastOneBlock final : public braid::SourceBody {
- public:
-  explicit AtLeastOneBlock(std::unique_ptr<braid::SourceBody> blocks) : blocks_(std::move(blocks)) {}
-
-  bool next(Value& out) override {
-    if (blocks_->next(out)) {
-      emitted_ = true;
-      return true;
-    }
-    if (emitted_) return false;
-    emitted_ = true;
-    out = Value::of(Bytes{});
-    return true;
-  }
-
- private:
-  std::unique_ptr<braid::SourceBody> blocks_;
-  bool emitted_ = false;
-};
-
-braid::Kind blocks_kind(const braid::Registry& registry) {
-  const braid::Kind* blocks = registry.find("source.blocks");
-  if (!blocks) throw std::logic_error("pcompress::add_kinds needs the built-in kind source.blocks");
-  braid::Kind k = *blocks;
-  k.name = "pcompress.blocks";
-  k.doc =
-      "source.blocks, except that an empty file gives one empty block (compressed: one empty frame, as zstd "
-      "writes)";
-  k.make = [make = blocks->make](const braid::NodeConfig& c) -> std::unique_ptr<braid::NodeBody> {
-    std::unique_ptr<braid::NodeBody> body = make(c);
-    auto* source = dynamic_cast<braid::SourceBody*>(body.get());
-    if (!source) throw std::logic_error("source.blocks made a body that is not a source");
-    body.release();
-    return std::make_unique<AtLeastOneBlock>(std::unique_ptr<braid::SourceBody>(source));
-  };
-  return k;
 }
 
 // --- zstd.compress ---------------------------------------------------------------------
@@ -153,62 +108,6 @@ braid::Kind compress_kind() {
 }
 
 // --- zstd.frames -----------------------------------------------------------------------
-
-/// A file read front to back; "-" is standard input. Opened by the first read().
-class InputFile {
- public:
-  explicit InputFile(std::string path) : path_(std::move(path)) {}
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() { close(); }
-
-  /// "'path'" or "standard input": how messages name the file.
-  std::string where() const { return path_ == "-" ? std::string("standard input") : "'" + path_ + "'"; }
-
-  /// Reads until `size` bytes are in `data` or the file ends; returns how many.
-  /// Throws braid::Error if the file cannot be opened or read.
-  std::size_t read(char* data, std::size_t size) {
-    if (!opened_) open();
-    std::size_t done = 0;
-    while (fd_ >= 0 && done < size) {
-      const ssize_t n = ::read(fd_, data + done, size - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error("cannot read " + where() + ": " + os_reason(errno));
-      if (n == 0) close();
-      done += static_cast<std::size_t>(n);
-    }
-    return done;
-  }
-
- private:
-  void open() {
-    opened_ = true;
-    if (path_ == "-") {
-      fd_ = STDIN_FILENO;
-      stdin_ = true;
-    } else {
-      do {
-        fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-      } while (fd_ < 0 && errno == EINTR);
-      if (fd_ < 0) throw Error("cannot open " + where() + ": " + os_reason(errno));
-    }
-    struct stat st {};
-    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
-      close();
-      throw Error("cannot open " + where() + ": " + os_reason(EISDIR));
-    }
-  }
-
-  void close() {
-    if (fd_ >= 0 && !stdin_) ::close(fd_);
-    fd_ = -1;
-  }
-
-  std::string path_;
-  int fd_ = -1;
-  bool opened_ = false;
-  bool stdin_ = false;
-};
 
 std::uint32_t read_le32(const char* p) {
   const auto* b = reinterpret_cast<const unsigned char*>(p);
@@ -268,7 +167,7 @@ class FrameSource final : public braid::SourceBody {
     start_ = 0;
     const std::size_t old = buffer_.size();
     buffer_.resize(old + more);
-    const std::size_t n = file_.read(&buffer_[old], more);
+    const std::size_t n = file_.read_fully(&buffer_[old], more);
     buffer_.resize(old + n);
     return n;
   }
@@ -326,7 +225,7 @@ class FrameSource final : public braid::SourceBody {
 
   std::uint64_t end_offset() const { return offset_ + available(); }
 
-  InputFile file_;
+  braid::InputFile file_;
   std::string buffer_;        // bytes read and not yet emitted, from start_ on
   std::size_t start_ = 0;     // first byte of the next frame in buffer_
   std::uint64_t offset_ = 0;  // the file offset of buffer_[start_]
@@ -422,7 +321,6 @@ braid::Kind decompress_kind() {
 }  // namespace
 
 void add_kinds(braid::Registry& registry) {
-  registry.add(blocks_kind(registry));
   registry.add(compress_kind());
   registry.add(frames_kind());
   registry.add(decompress_kind());

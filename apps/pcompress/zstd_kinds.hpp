@@ -4,7 +4,7 @@
 //
 //   braid::Registry registry;
 //   braid::register_builtin_kinds(registry);
-//   pcompress::add_kinds(registry);   // pcompress.blocks, zstd.compress, zstd.frames, zstd.decompress
+//   pcompress::add_kinds(registry);   // zstd.compress, zstd.frames, zstd.decompress
 //
 // Every frame is a standard zstd frame (content size in the header, XXH64
 // checksum at the end): `zstd -d` reads the concatenation, and so does
@@ -13,9 +13,8 @@
 
 namespace pcompress {
 
-/// Adds pcompress.blocks, zstd.compress, zstd.frames and zstd.decompress.
-/// Requires the built-in kinds in `registry` (pcompress.blocks extends
-/// source.blocks); throws std::logic_error when source.blocks is missing.
+/// Adds zstd.compress, zstd.frames and zstd.decompress (compress.json reads
+/// its input with the built-in source.blocks, "empty_block": true).
 void add_kinds(braid::Registry& registry);
 
 }  // namespace pcompress

@@ -8,24 +8,19 @@
 //   ./wordcount run pipelines/wordcount.json --threads 4
 //
 // A word is a maximal run of ASCII letters [A-Za-z], folded to lower case;
-// every other byte separates words. wc.count_file reads one file (POSIX read,
+// every other byte separates words. wc.count_file reads one file (braid::InputFile,
 // 1 MiB at a time) into a count table, many files at once; wc.merge gathers the
 // whole stream of tables, in file order; wc.top keeps the k most frequent
 // words, by count descending, then word ascending.
 #include <braid/braid.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
-#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -76,35 +71,16 @@ void register_types() {
 
 /// Reads `path` whole, 1 MiB at a time, and counts its words.
 CountTable count_file(const std::string& path) {
-  auto fail = [&](const char* what, int error) {
-    throw braid::Error(std::string("cannot ") + what + " '" + path + "': " + std::generic_category().message(error));
-  };
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) fail("open", errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-
+  braid::InputFile file(path);
   CountTable table;
   std::string word;  // the word being read; it may span two reads
-  // 1 MiB reads; a smaller buffer for a smaller file (st_size + 1: the read that finds the end).
+  // 1 MiB reads; a smaller buffer for a smaller file (size + 1: the read that finds the end).
   constexpr std::size_t kReadSize = std::size_t{1} << 20;
   std::size_t size = kReadSize;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
-    size = std::clamp<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096, kReadSize);
+  if (std::optional<std::uint64_t> bytes = file.size_hint())
+    size = static_cast<std::size_t>(std::clamp<std::uint64_t>(*bytes + 1, 4096, kReadSize));
   std::vector<char> buffer(size);
-  for (;;) {
-    ssize_t n;
-    do {
-      n = ::read(fd, buffer.data(), buffer.size());
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) fail("read", errno);
-    if (n == 0) break;
+  while (const std::size_t n = file.read(buffer.data(), buffer.size())) {
     for (const char *p = buffer.data(), *end = p + n; p != end; ++p) {
       const unsigned char c = static_cast<unsigned char>(*p);
       if (c >= 'a' && c <= 'z') {

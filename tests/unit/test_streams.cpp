@@ -101,9 +101,9 @@ std::vector<Lines> line_batches(const std::string& path, std::int64_t batch) {
   return out;
 }
 
-std::vector<std::string> blocks(const std::string& path, std::int64_t block_size) {
+std::vector<std::string> blocks(const std::string& path, std::int64_t block_size, bool empty_block = false) {
   std::vector<std::string> out;
-  for (const Value& v : drain("source.blocks", {{"path", path}, {"block_size", block_size}}))
+  for (const Value& v : drain("source.blocks", {{"path", path}, {"block_size", block_size}, {"empty_block", empty_block}}))
     out.push_back(v.get<Bytes>().data);
   return out;
 }
@@ -351,6 +351,17 @@ TEST_CASE("source.blocks: exactly block_size bytes, the last block shorter") {
   REQUIRE(got.size() == 2);
   CHECK(got[0].size() == (1 << 21) + 1);
   CHECK(got[0] + got[1] == data);
+}
+
+TEST_CASE("source.blocks with empty_block: an empty file gives one empty block, other files as without") {
+  TempDir dir;
+  const std::string path = dir / "in.bin";
+  write_file(path, "");
+  CHECK(blocks(path, 4, true) == std::vector<std::string>{""});
+  write_file(path, "abcd");
+  CHECK(blocks(path, 4, true) == std::vector<std::string>{"abcd"});
+  write_file(path, "abcdefghi");
+  CHECK(blocks(path, 4, true) == std::vector<std::string>{"abcd", "efgh", "i"});
 }
 
 // --- source.files ------------------------------------------------------------

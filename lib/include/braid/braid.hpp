@@ -22,6 +22,7 @@
 /// \namespace braid
 /// braid's public API. Names in `braid::detail` are internals: never name them.
 #include <braid/error.hpp>
+#include <braid/input_file.hpp>
 #include <braid/json.hpp>
 #include <braid/message.hpp>
 #include <braid/observe.hpp>

@@ -1,8 +1,6 @@
 // register_builtin_kinds and the helpers the kind families share.
 #include "kinds/kinds.hpp"
 
-#include <system_error>
-
 namespace braid {
 
 void register_builtin_kinds(Registry& registry) {
@@ -48,8 +46,6 @@ ParamSpec path_param(std::string name, std::string doc) {
                          return "must be a non-empty string, " + param::describe(v);
                        });
 }
-
-std::string os_reason(int error) { return std::generic_category().message(error); }
 
 }  // namespace kinds
 }  // namespace braid

@@ -1,6 +1,7 @@
 // Private: the built-in kind families, and helpers they share.
 #pragma once
 
+#include <braid/input_file.hpp>  // os_reason
 #include <braid/registry.hpp>
 
 #include <nlohmann/json.hpp>
@@ -42,8 +43,5 @@ Kind::InferFn infer_fixed(const char* name);
 
 /// A required parameter naming a file or directory: a non-empty string.
 ParamSpec path_param(std::string name, std::string doc);
-
-/// The operating system's text for an errno value ("No such file or directory"). Thread-safe.
-std::string os_reason(int error);
 
 }  // namespace braid::kinds

@@ -10,10 +10,9 @@
 // raised by the first next() (the run reports it as the node's error).
 #include "kinds/kinds.hpp"
 
-#include <fcntl.h>
+#include <braid/input_file.hpp>
+
 #include <fnmatch.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,70 +21,6 @@
 
 namespace braid::kinds {
 namespace {
-
-/// A file read front to back; "-" is standard input. Opened by the first read().
-class InputFile {
- public:
-  explicit InputFile(std::string path) : path_(std::move(path)) {}
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() { close(); }
-
-  /// Reads up to `size` bytes into `data`; returns how many, 0 only at the end
-  /// of the file. Throws braid::Error if the file cannot be opened or read.
-  std::size_t read(char* data, std::size_t size) {
-    if (!opened_) open();
-    if (fd_ < 0 || size == 0) return 0;
-    ssize_t n;
-    do {
-      n = ::read(fd_, data, size);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw Error("cannot read " + where() + ": " + os_reason(errno));
-    if (n == 0) close();
-    return static_cast<std::size_t>(n);
-  }
-
-  /// Reads until `size` bytes are in `data` or the file ends; returns how many.
-  std::size_t read_fully(char* data, std::size_t size) {
-    std::size_t done = 0;
-    while (done < size) {
-      std::size_t n = read(data + done, size - done);
-      if (n == 0) break;
-      done += n;
-    }
-    return done;
-  }
-
- private:
-  bool is_stdin() const { return path_ == "-"; }
-  std::string where() const { return is_stdin() ? std::string("standard input") : "'" + path_ + "'"; }
-
-  void open() {
-    opened_ = true;
-    if (is_stdin()) {
-      fd_ = STDIN_FILENO;
-    } else {
-      do {
-        fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-      } while (fd_ < 0 && errno == EINTR);
-      if (fd_ < 0) throw Error("cannot open " + where() + ": " + os_reason(errno));
-    }
-    struct stat st {};
-    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
-      close();
-      throw Error("cannot open " + where() + ": " + os_reason(EISDIR));
-    }
-  }
-
-  void close() {
-    if (fd_ >= 0 && !is_stdin()) ::close(fd_);
-    fd_ = -1;
-  }
-
-  std::string path_;
-  int fd_ = -1;
-  bool opened_ = false;
-};
 
 /// source.lines: batches of up to `batch` lines.
 class LinesSource final : public SourceBody {
@@ -139,10 +74,12 @@ class LinesSource final : public SourceBody {
   bool at_end_ = false;
 };
 
-/// source.blocks: blocks of exactly `block_size` bytes, the last one shorter.
+/// source.blocks: blocks of exactly `block_size` bytes, the last one shorter;
+/// with `empty_block`, an empty file gives one empty block.
 class BlocksSource final : public SourceBody {
  public:
-  BlocksSource(std::string path, std::size_t block_size) : file_(std::move(path)), block_size_(block_size) {}
+  BlocksSource(std::string path, std::size_t block_size, bool empty_block)
+      : file_(std::move(path)), block_size_(block_size), empty_block_(empty_block) {}
 
   bool next(Value& out) override {
     Bytes block;
@@ -156,9 +93,10 @@ class BlocksSource final : public SourceBody {
       data.resize(old + n);
       if (n < want) break;
     }
-    if (data.empty()) return false;
+    if (data.empty() && (emitted_ || !empty_block_)) return false;
     if (data.capacity() > 2 * data.size()) data.shrink_to_fit();
     out = Value::of(std::move(block));
+    emitted_ = true;
     return true;
   }
 
@@ -167,6 +105,8 @@ class BlocksSource final : public SourceBody {
 
   InputFile file_;
   std::size_t block_size_;
+  bool empty_block_;
+  bool emitted_ = false;
 };
 
 /// source.files: the paths of the regular files in a directory, sorted.
@@ -265,13 +205,19 @@ void add_streams(Registry& registry) {
   {
     Kind k = stream_kind("source.blocks",
                          "The bytes of a file (or standard input), read lazily, in blocks of block_size bytes", "bytes",
-                         "one block: exactly block_size bytes, the last one shorter; an empty file gives none");
+                         "one block: exactly block_size bytes, the last one shorter; an empty file gives none, "
+                         "or one empty block with empty_block");
     k.params = {path_param("path", "the file to read; \"-\": standard input"),
                 param::integer("block_size", "bytes per block (at most 1 GiB)", std::int64_t{1} << 20, 1,
-                               std::int64_t{1} << 30)};
+                               std::int64_t{1} << 30),
+                param::boolean("empty_block",
+                               "an empty file gives one empty block instead of none (for formats in which an "
+                               "empty input still has a header, such as a zstd frame)",
+                               false)};
     k.make = [](const NodeConfig& c) -> std::unique_ptr<NodeBody> {
       return std::make_unique<BlocksSource>(c.params.get<std::string>("path"),
-                                            size_param(c, "block_size", std::int64_t{1} << 20));
+                                            size_param(c, "block_size", std::int64_t{1} << 20),
+                                            c.params.get_or<bool>("empty_block", false));
     };
     registry.add(std::move(k));
   }
