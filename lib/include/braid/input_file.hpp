@@ -1,16 +1,19 @@
 #pragma once
-// Reading a file in a kind's body: braid::InputFile reads a file, or standard
-// input, front to back with POSIX reads. It is what the built-in file sources
-// (source.lines, source.blocks) read with, for kinds of your own that read
-// files the same way and fail with the same messages.
-//
-//   braid::InputFile file(path);   // "-": standard input; nothing opened yet
-//   std::string data(1 << 20, '\0');
-//   while (std::size_t n = file.read(data.data(), data.size())) consume(data.data(), n);
-//
-// Every failure is a braid::Error naming the file and the operating system's
-// reason ("cannot open 'x.txt': No such file or directory"), so that a run
-// reports it as the node's error. A read interrupted by a signal is retried.
+/// \file
+/// Reading a file in a kind's body: braid::InputFile reads a file, or standard
+/// input, front to back with POSIX reads. It is what the built-in file sources
+/// (source.lines, source.blocks) read with, for kinds of your own that read
+/// files the same way and fail with the same messages.
+///
+/// ```cpp
+/// braid::InputFile file(path);   // "-": standard input; nothing opened yet
+/// std::string data(1 << 20, '\0');
+/// while (std::size_t n = file.read(data.data(), data.size())) consume(data.data(), n);
+/// ```
+///
+/// Every failure is a braid::Error naming the file and the operating system's
+/// reason ("cannot open 'x.txt': No such file or directory"), so that a run
+/// reports it as the node's error. A read interrupted by a signal is retried.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -23,9 +26,12 @@ namespace braid {
 /// runs, not when the graph is built. Not thread-safe: one body reads it.
 class InputFile {
  public:
+  /// A reader of `path` ("-": standard input). Opens nothing and never throws
+  /// but std::bad_alloc: the first read() or size_hint() opens the file.
   explicit InputFile(std::string path);
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
+  /// Closes the file (not standard input).
   ~InputFile();
 
   /// Reads up to `size` bytes into `data`, at least one unless the file has
