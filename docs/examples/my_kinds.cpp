@@ -18,16 +18,15 @@ namespace {
 
 // 1. A map kind from a callable: one chunk of int64 to the sum of its squares.
 braid::Kind sum_squares_kind() {
-  return braid::map_kind("my.sum_squares", "Sum of the squares of a chunk of int64",
-                         [](braid::Slice<std::int64_t> xs) {
-                           std::int64_t sum = 0;
-                           for (std::int64_t x : xs) {
-                             std::int64_t square = 0;
-                             if (__builtin_mul_overflow(x, x, &square) || __builtin_add_overflow(sum, square, &sum))
-                               throw braid::Error("the sum of squares overflows int64 at " + std::to_string(x));
-                           }
-                           return sum;
-                         });
+  return braid::map_kind("my.sum_squares", "Sum of the squares of a chunk of int64", [](braid::Slice<std::int64_t> xs) {
+    std::int64_t sum = 0;
+    for (std::int64_t x : xs) {
+      std::int64_t square = 0;
+      if (__builtin_mul_overflow(x, x, &square) || __builtin_add_overflow(sum, square, &sum))
+        throw braid::Error("the sum of squares overflows int64 at " + std::to_string(x));
+    }
+    return sum;
+  });
 }
 
 // 2. A gather kind from a callable: the parts of one group, in chunk order.
