@@ -13,7 +13,8 @@
         ```text are not run: timings and other output that changes.
   check_docs.py format FORMAT_MD BRAID
       - every kind that `BRAID kinds` lists has a section "### `NAME`" in
-        FORMAT_MD, which names each of its parameters and ports in backquotes,
+        FORMAT_MD with a table row per port (direction, name, types) and per
+        parameter (name, value, default) as `BRAID kinds NAME` gives them,
         and every such section is a kind that BRAID lists;
       - every top-level and node key that the loader accepts (the keys its
         "unknown key" message lists) appears in FORMAT_MD in backquotes.
@@ -85,6 +86,35 @@ def check_examples(guide, examples, bin_dirs):
     return problems
 
 
+def expected_rows(doc):
+    """The starts of the table rows that document, in format.md, the kind that
+    `braid kinds NAME` describes in `doc`: one per port (direction, name,
+    types) and one per parameter (name, value, default)."""
+    rows = []
+    part = None
+    for line in doc.splitlines():
+        m = re.match(r"^  (inputs|outputs|parameters):", line)
+        if m:
+            part = m.group(1)
+            continue
+        m = re.match(r"^    ([A-Za-z_][^:]*): (.*)$", line)
+        if not (m and part):
+            if not line.startswith("    "):
+                part = None
+            continue
+        name, rest = m.groups()
+        if part == "parameters":
+            dm = re.match(r"^(.*?) \((default (.*?)|required|optional)\)(?: - (.*))?$", rest)
+            value, given, default = dm.group(1), dm.group(2), dm.group(3)
+            cell = f"`{default}`" if default else ("required" if given == "required" else "none (optional)")
+            rows.append(f"| `{name}` | {value} | {cell} |")
+        else:
+            types = rest.partition(" - ")[0]
+            cell = ", ".join(t if t == "any" else f"`{t}`" for t in types.split(", "))
+            rows.append(f"| {part[:-1]} `{name}` | {cell} |")
+    return rows
+
+
 def check_format(format_md, braid):
     text = open(format_md).read()
     problems = []
@@ -98,19 +128,10 @@ def check_format(format_md, braid):
             problems.append(f"{format_md}: no section \"### `{kind}`\" for the built-in kind {kind}")
             continue
         doc = subprocess.run([braid, "kinds", kind], stdout=subprocess.PIPE, text=True, check=True).stdout
-        names = []
-        part = None
-        for line in doc.splitlines():
-            if re.match(r"^  (inputs|outputs|parameters):", line):
-                part = line.strip()
-            elif part and re.match(r"^    [A-Za-z_]", line):
-                names.append(line.split(":")[0].strip())
-            elif not line.startswith("    "):
-                part = None
-        for name in names:
-            if f"`{name}`" not in sections[kind]:
-                problems.append(f"{format_md}: the section of {kind} does not name `{name}` "
-                                f"(`braid kinds {kind}` lists it)")
+        for row in expected_rows(doc):
+            if row not in sections[kind]:
+                problems.append(f"{format_md}: the section of {kind} lacks the row \"{row} ...\" "
+                                f"(from `braid kinds {kind}`)")
     for kind in sections:
         if kind not in kinds:
             problems.append(f"{format_md}: a section \"### `{kind}`\" but `braid kinds` lists no kind {kind}")
