@@ -110,7 +110,8 @@ struct NodeConfig {
 /// one its methods are called from several threads at once. A method that
 /// throws fails the node: the run is cancelled and run() throws
 /// braid::NodeError with the exception's what(). The body is destroyed after
-/// the run, on the thread that called run().
+/// the run, when none of its methods can be called any more (on a thread
+/// callers must not rely on).
 class NodeBody {
  public:
   virtual ~NodeBody() = default;

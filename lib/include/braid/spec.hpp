@@ -227,17 +227,20 @@ class PipelineBuilder {
 
 /// Parses one edge string ("a -> b.port -> c") into its edges. Each problem
 /// is reported with `pointer`. Returns the edges even when problems were found.
+/// Thread-safe (no shared state).
 std::vector<EdgeSpec> parse_edge_chain(std::string_view text, const std::string& pointer,
                                        std::vector<Problem>& problems);
 
 /// Checks `spec` against `registry` and returns every problem found (empty: valid).
 /// Problems are in document order: top level, then nodes, then edges, then graph-wide ones.
+/// Never throws for a bad spec. Thread-safe, as long as nobody adds to `registry` meanwhile.
 std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry);
 
 /// Throws braid::SpecError with every problem check() finds. Thread-safe.
 void validate(const PipelineSpec& spec, const Registry& registry);
 
 /// The candidates closest to `word` by edit distance (at most 2 edits, or a third of its length).
+/// Thread-safe.
 std::vector<std::string> did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace braid
