@@ -5,9 +5,10 @@
 //   random_pipeline(seed)         a PipelineSpec: 1-3 sources, a random DAG of
 //                                 split / reduce.* / gather.* / join, a
 //                                 sink.output on every loose end
-//   interpret(spec)               what each sink.output receives, computed
-//                                 node by node in topological order from the
-//                                 kinds' documented semantics
+//   interpret(spec)               what each sink.output receives, or which
+//                                 node fails or never completes, computed node
+//                                 by node in topological order from the kinds'
+//                                 documented semantics
 //
 // The interpreter uses neither tbb nor braid's runtime or kinds: it reads the
 // spec as plain data and holds its own values (RefValue) and tags (RefTag).
@@ -55,12 +56,13 @@ struct RefTag {
     for (const auto& [i, c] : levels) s += ":" + std::to_string(i) + "/" + std::to_string(c);
     return s;
   }
-  /// By item, then level by level by index.
+  /// By item, then level by level by index, a parent first; equal indices by counts.
   bool operator<(const RefTag& o) const {
     if (item != o.item) return item < o.item;
     for (std::size_t i = 0; i < levels.size() && i < o.levels.size(); ++i)
       if (levels[i].first != o.levels[i].first) return levels[i].first < o.levels[i].first;
-    return levels.size() < o.levels.size();
+    if (levels.size() != o.levels.size()) return levels.size() < o.levels.size();
+    return levels < o.levels;
   }
   bool operator==(const RefTag& o) const { return item == o.item && levels == o.levels; }
 };
@@ -159,9 +161,13 @@ using RefMessages = std::vector<RefMessage>;  // one node's output, sorted by ta
 struct RefNodeFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-/// A gather group or a join key that never completes: an IncompleteError.
-struct RefIncomplete : std::runtime_error {
-  using std::runtime_error::runtime_error;
+/// What one node does with its input: the messages it emits, the bodies that
+/// fail (tag, cause: each would end the run with a NodeError) and the gather
+/// groups or join keys that never complete (tag, IncompleteError line).
+struct RefEval {
+  RefMessages messages;
+  std::vector<std::pair<RefTag, std::string>> failures;
+  std::vector<std::pair<RefTag, std::string>> missing;
 };
 
 namespace ref_detail {
@@ -169,7 +175,7 @@ namespace ref_detail {
 __extension__ using I128 = __int128;
 
 inline std::int64_t narrow(I128 total) {
-  if (total > INT64_MAX || total < INT64_MIN) throw RefNodeFailure("int64 overflow");
+  if (total > INT64_MAX || total < INT64_MIN) throw RefNodeFailure("int64 overflow: the sum does not fit in 64 bits");
   return static_cast<std::int64_t>(total);
 }
 
@@ -399,14 +405,20 @@ inline RefValue combine(const std::string& op, const std::vector<RefValue>& part
 /// A gather: whole-stream (depth 0) members combine into one message tagged
 /// 0 (none when the stream was empty); deeper messages group by parent tag,
 /// each group complete with every index of its count.
-inline RefMessages gather(const std::string& op, const RefMessages& in) {
-  RefMessages out;
-  if (in.empty()) return out;
+inline void gather(const std::string& op, const RefMessages& in, RefEval& out) {
+  auto combine_into = [&](const RefTag& tag, const std::vector<RefValue>& parts) {
+    try {
+      out.messages.push_back({tag, combine(op, parts)});
+    } catch (const RefNodeFailure& e) {
+      out.failures.emplace_back(tag, e.what());
+    }
+  };
+  if (in.empty()) return;
   if (in.front().tag.levels.empty()) {
     std::vector<RefValue> parts;
     for (const RefMessage& m : in) parts.push_back(m.value);  // `in` is in tag order
-    out.push_back({RefTag{}, combine(op, parts)});
-    return out;
+    combine_into(RefTag{}, parts);
+    return;
   }
   std::map<std::string, std::pair<RefTag, std::map<std::uint32_t, RefValue>>> groups;
   std::map<std::string, std::uint32_t> counts;
@@ -418,16 +430,22 @@ inline RefMessages gather(const std::string& op, const RefMessages& in) {
     g.second.emplace(m.tag.levels.back().first, m.value);
   }
   for (const auto& [key, g] : groups) {
-    if (g.second.size() != counts[key]) throw RefIncomplete("group " + key + " is incomplete");
+    const std::uint32_t count = counts[key];
+    if (g.second.size() != count) {
+      std::string absent;
+      for (std::uint32_t k = 0; k < count; ++k)
+        if (!g.second.count(k)) absent += (absent.empty() ? "" : ", ") + std::to_string(k);
+      out.missing.emplace_back(g.first, "group " + key + " received " + std::to_string(g.second.size()) + " of " +
+                                            std::to_string(count) + " parts; missing " + absent);
+      continue;
+    }
     std::vector<RefValue> parts;
     for (const auto& [index, v] : g.second) parts.push_back(v);
-    out.push_back({g.first, combine(op, parts)});
+    combine_into(g.first, parts);
   }
-  sort_by_tag(out);
-  return out;
 }
 
-inline RefMessages join(const std::vector<std::string>& ports, const std::vector<const RefMessages*>& in) {
+inline void join(const std::vector<std::string>& ports, const std::vector<const RefMessages*>& in, RefEval& out) {
   std::map<std::string, std::pair<RefTag, std::vector<const RefValue*>>> keys;
   for (std::size_t p = 0; p < ports.size(); ++p)
     for (const RefMessage& m : *in[p]) {
@@ -436,19 +454,22 @@ inline RefMessages join(const std::vector<std::string>& ports, const std::vector
       k.second.resize(ports.size(), nullptr);
       k.second[p] = &m.value;
     }
-  RefMessages out;
   for (const auto& [key, k] : keys) {
     RefValue r;
     r.kind = RefValue::Kind::kRecord;
+    std::string have, lack;
     for (std::size_t p = 0; p < ports.size(); ++p) {
-      if (!k.second[p]) throw RefIncomplete("tag " + key + " never arrived on " + ports[p]);
+      std::string& list = k.second[p] ? have : lack;
+      list += (list.empty() ? "" : ", ") + ports[p];
+      if (!k.second[p]) continue;
       r.names.push_back(ports[p]);
       r.items.push_back(*k.second[p]);
     }
-    out.push_back({k.first, std::move(r)});
+    if (lack.empty())
+      out.messages.push_back({k.first, std::move(r)});
+    else
+      out.missing.emplace_back(k.first, "tag " + key + " arrived on " + have + " but never on " + lack);
   }
-  sort_by_tag(out);
-  return out;
 }
 
 }  // namespace ref_detail
@@ -460,38 +481,58 @@ inline std::vector<std::string> ref_input_ports(const braid::NodeSpec& node) {
   return {"in"};
 }
 
-/// The messages `node` emits given the messages arriving on each input port
-/// (ref_input_ports order). Throws RefNodeFailure or RefIncomplete.
-inline RefMessages ref_eval(const braid::NodeSpec& node, const std::vector<const RefMessages*>& in) {
+/// What `node` does given the messages arriving on each input port
+/// (ref_input_ports order); its messages in tag order.
+inline RefEval ref_eval(const braid::NodeSpec& node, const std::vector<const RefMessages*>& in) {
   namespace d = ref_detail;
   const std::string& kind = node.kind;
   const nlohmann::json& p = node.params.json();
+  RefEval out;
   if (kind == "source.count") {
-    RefMessages out;
     for (std::int64_t k = 0; k < p.at("n").get<std::int64_t>(); ++k)
-      out.push_back({RefTag{static_cast<std::uint64_t>(k), {}}, RefValue::of_int(k)});
-    return out;
+      out.messages.push_back({RefTag{static_cast<std::uint64_t>(k), {}}, RefValue::of_int(k)});
+  } else if (kind.rfind("source.", 0) == 0) {
+    out.messages.push_back({RefTag{}, d::source_value(kind, p)});
+  } else if (kind == "split") {
+    out.messages = d::split(p, *in.at(0));
+  } else if (kind.rfind("reduce.", 0) == 0) {
+    for (const RefMessage& m : *in.at(0)) {
+      try {
+        out.messages.push_back({m.tag, d::reduce(kind.substr(7), m.value)});
+      } catch (const RefNodeFailure& e) {
+        out.failures.emplace_back(m.tag, e.what());
+      }
+    }
+  } else if (kind.rfind("gather.", 0) == 0) {
+    d::gather(kind.substr(7), *in.at(0), out);
+  } else if (kind == "join") {
+    d::join(ref_input_ports(node), in, out);
+  } else if (kind == "sink.output") {
+    out.messages = *in.at(0);  // what it collects
+  } else {
+    throw std::logic_error("reference: no kind " + kind);
   }
-  if (kind.rfind("source.", 0) == 0) return {{RefTag{}, d::source_value(kind, p)}};
-  if (kind == "split") return d::split(p, *in.at(0));
-  if (kind.rfind("reduce.", 0) == 0) {
-    RefMessages out;
-    for (const RefMessage& m : *in.at(0)) out.push_back({m.tag, d::reduce(kind.substr(7), m.value)});
-    return out;
-  }
-  if (kind.rfind("gather.", 0) == 0) return d::gather(kind.substr(7), *in.at(0));
-  if (kind == "join") return d::join(ref_input_ports(node), in);
-  if (kind == "sink.output") return *in.at(0);  // what it collects
-  throw std::logic_error("reference: no kind " + kind);
+  d::sort_by_tag(out.messages);
+  return out;
 }
 
 /// What each sink.output collects: (tag, value as JSON text), in tag order.
 using RefOutputs = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
 
+/// How a run of a pipeline ends.
+struct RefRun {
+  /// Bodies that fail: a run throws NodeError for one of them (the first it
+  /// meets): "node 'ID' (KIND) failed on tag TAG: CAUSE".
+  std::set<std::string> failures;
+  /// Else, when not empty, the run throws IncompleteError with these lines.
+  std::vector<std::string> missing;
+  /// Else the run succeeds with these outputs.
+  RefOutputs outputs;
+};
+
 /// Runs `spec` sequentially: nodes in topological order (Kahn's algorithm),
 /// each fed the messages of the nodes its input ports are connected to.
-/// Throws RefNodeFailure or RefIncomplete as the run would fail.
-inline RefOutputs interpret(const braid::PipelineSpec& spec) {
+inline RefRun interpret(const braid::PipelineSpec& spec) {
   const std::size_t n = spec.nodes.size();
   std::map<std::string, std::size_t> index;
   for (std::size_t v = 0; v < n; ++v) index[spec.nodes[v].id] = v;
@@ -508,22 +549,32 @@ inline RefOutputs interpret(const braid::PipelineSpec& spec) {
   for (std::size_t v = 0; v < n; ++v)
     if (waiting[v] == 0) ready.push_back(v);
   std::vector<RefMessages> emitted(n);
-  RefOutputs outputs;
+  std::vector<std::vector<std::pair<RefTag, std::string>>> missing(n);
+  RefRun run;
   while (!ready.empty()) {
     const std::size_t v = ready.back();
     ready.pop_back();
     const braid::NodeSpec& node = spec.nodes[v];
     std::vector<const RefMessages*> in;
     for (const std::string& port : ref_input_ports(node)) in.push_back(&emitted[feeder[v].at(port)]);
-    emitted[v] = ref_eval(node, in);
+    RefEval e = ref_eval(node, in);
+    emitted[v] = std::move(e.messages);
+    const std::string who = "node '" + node.id + "' (" + node.kind + ")";
+    for (const auto& [tag, cause] : e.failures) run.failures.insert(who + " failed on tag " + tag.to_string() + ": " + cause);
+    missing[v] = std::move(e.missing);
     if (node.kind == "sink.output") {
-      auto& out = outputs[node.id];
+      auto& out = run.outputs[node.id];
       for (const RefMessage& m : emitted[v]) out.emplace_back(m.tag.to_string(), m.value.to_json().dump());
     }
     for (std::size_t w : next[v])
       if (--waiting[w] == 0) ready.push_back(w);
   }
-  return outputs;
+  for (std::size_t v = 0; v < n; ++v) {  // in declaration order, each node's in tag order
+    std::stable_sort(missing[v].begin(), missing[v].end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [tag, line] : missing[v])
+      run.missing.push_back("node '" + spec.nodes[v].id + "' (" + spec.nodes[v].kind + "): " + line);
+  }
+  return run;
 }
 
 // --- the generator ------------------------------------------------------------
@@ -581,7 +632,7 @@ inline bool is_sequence(const std::string& t) { return t == "int64[]" || t == "d
 
 class Generator {
  public:
-  explicit Generator(std::uint64_t seed) : r_(seed) {}
+  explicit Generator(std::uint64_t seed) : r_(seed) { may_fail_ = r_.chance(0.2); }
 
   RandomPipeline make() {
     const std::size_t sources = 1 + (r_.chance(0.5) ? 0 : r_.below(3));
@@ -662,13 +713,14 @@ class Generator {
         m.spec.kind = "source.count";
         p["n"] = r_.below(8) == 0 ? 0 : r_.between(1, 25);
         m.type = "int64";
-        stream_sources_ = true;
         break;
       }
     }
-    if (r_.chance(0.15)) m.spec.max_in_flight = static_cast<std::size_t>(r_.between(1, 4));
+    // Small windows only where every join key completes: a key that never
+    // does holds its item in the window, and a full window stalls the source.
+    if (!may_fail_ && r_.chance(0.15)) m.spec.max_in_flight = static_cast<std::size_t>(r_.between(1, 4));
     m.sources = {m.spec.id};
-    m.messages = ref_eval(m.spec, {});
+    m.messages = ref_eval(m.spec, {}).messages;
     nodes_.push_back(std::move(m));
   }
 
@@ -733,10 +785,12 @@ class Generator {
       feeds = {from};
     } else {  // join: 2 or 3 inputs whose messages carry the same tags
       std::map<std::string, std::vector<std::size_t>> by_tags;
+      const bool any_tags = may_fail_ && !failed_ && r_.chance(0.5);  // joined tags may never match
       for (std::size_t v = 0; v < nodes_.size(); ++v) {
         if (nodes_[v].type.empty()) continue;
         std::string key = std::to_string(nodes_[v].depth) + "|";
-        for (const RefMessage& msg : nodes_[v].messages) key += msg.tag.to_string() + ",";
+        if (!any_tags)
+          for (const RefMessage& msg : nodes_[v].messages) key += msg.tag.to_string() + ",";
         by_tags[key].push_back(v);
       }
       std::vector<const std::vector<std::size_t>*> groups;
@@ -766,11 +820,14 @@ class Generator {
       in.push_back(&nodes_[feeds[k]].messages);
       m.inputs.emplace_back(feeds[k], m.spec.kind == "join" ? ports[k] : "");
     }
-    try {
-      m.messages = ref_eval(m.spec, in);
-    } catch (const RefNodeFailure&) {
-      return false;  // e.g. the min of an empty chunk: not a valid random pipeline
+    RefEval e = ref_eval(m.spec, in);
+    if (!e.failures.empty() || !e.missing.empty()) {
+      // e.g. the min of an empty chunk, or a join of unequal tags: at most one
+      // such node, in the pipelines chosen to fail.
+      if (!may_fail_ || failed_) return false;
+      failed_ = true;
     }
+    m.messages = std::move(e.messages);
     for (std::size_t v : feeds) ++nodes_[v].consumers;
     nodes_.push_back(std::move(m));
     return true;
@@ -793,7 +850,7 @@ class Generator {
   RandomPipeline build() {
     RandomPipeline out;
     braid::PipelineBuilder b("random");
-    if (r_.chance(0.3)) b.max_in_flight(static_cast<std::size_t>(r_.between(1, 8)));
+    if (!may_fail_ && r_.chance(0.3)) b.max_in_flight(static_cast<std::size_t>(r_.between(1, 8)));
     for (const std::string& res : resources_) b.resource(res, 1);
     for (const Made& m : nodes_) {
       b.node(m.spec.id, m.spec.kind);
@@ -815,15 +872,17 @@ class Generator {
   }
 
   Random r_;
+  bool may_fail_ = false;  // this pipeline may hold one node that fails or never completes
+  bool failed_ = false;    // and it does
   std::vector<Made> nodes_;
   std::vector<std::string> resources_{"disk"};
-  bool stream_sources_ = false;
 };
 
 }  // namespace gen_detail
 
-/// A random pipeline that braid::validate accepts and whose run succeeds (the
-/// reference says so): the same seed gives the same pipeline.
+/// A random pipeline that braid::validate accepts; most runs succeed, about
+/// one in ten has one node that fails or never completes (interpret() says
+/// which). The same seed gives the same pipeline.
 inline RandomPipeline random_pipeline(std::uint64_t seed) { return gen_detail::Generator(seed).make(); }
 
 }  // namespace braid_test

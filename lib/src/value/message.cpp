@@ -23,7 +23,12 @@ bool Tag::operator<(const Tag& o) const noexcept {
   std::size_t n = depth_ < o.depth_ ? depth_ : o.depth_;
   for (std::size_t i = 0; i < n; ++i)
     if (levels_[i].index != o.levels_[i].index) return levels_[i].index < o.levels_[i].index;
-  return depth_ < o.depth_;
+  if (depth_ != o.depth_) return depth_ < o.depth_;
+  // Equal indices, other counts (chunks of splits of different sizes): still
+  // ordered, so that what is sorted by tag (error listings) is the same every run.
+  for (std::size_t i = 0; i < n; ++i)
+    if (levels_[i].count != o.levels_[i].count) return levels_[i].count < o.levels_[i].count;
+  return false;
 }
 
 std::size_t Tag::hash() const noexcept {
