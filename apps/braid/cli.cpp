@@ -175,28 +175,18 @@ extern "C" void on_stop_signal(int sig) {
   g_cancel.cancel(sig);
 }
 
-/// Catches SIGINT and SIGTERM while it lives (no SA_RESTART: a blocked read
-/// returns, so a source waiting on a pipe sees the cancellation).
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
+/// Catches SIGINT and SIGTERM from now until the process ends (no
+/// SA_RESTART: a blocked read returns, so a source waiting on a pipe sees the
+/// cancellation). Never restored: a signal that arrives once the run has
+/// committed its outputs cancels nothing and the process exits 0, instead of
+/// the default action ending it with 130 / 143 and the outputs written.
+void catch_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 /// Cancels the run after `seconds`; if the run has still not returned a grace
 /// period later (a body that never ends), reports it and ends the process.
@@ -256,7 +246,7 @@ int cmd_run(const Registry& registry, const std::string& file, const std::vector
   options.cancel = &g_cancel;
   Result result;
   try {
-    StopSignals signals;
+    catch_stop_signals();
     Deadline deadline(flags.timeout, program);
     result = run(spec, registry, options);
   } catch (const CancelledError&) {
