@@ -69,10 +69,17 @@ class Ledger {
 using Limiter = tbb::flow::limiter_node<Message, long long>;
 
 /// Bounds one source's items in flight: retires items oldest first and lets
-/// the limiter admit one new item per retired one.
+/// the limiter admit one new item per retired one, in batches of a few
+/// (limit / 8): each decrement makes the limiter spawn a task that pulls from
+/// the source, so one per item doubled the cost of a small message. Held-back
+/// retirements only lower the bound for a while (to at least limit * 7 / 8).
 class Window final : public Ledger {
  public:
-  explicit Window(std::size_t limit) : Ledger(ring_slots(limit)), limit_(limit), retired_(slots()) {
+  explicit Window(std::size_t limit)
+      : Ledger(ring_slots(limit)),
+        limit_(limit),
+        batch_(static_cast<long long>(std::max<std::size_t>(1, limit / 8))),
+        retired_(slots()) {
     for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
   }
   std::size_t limit() const { return limit_; }
@@ -87,13 +94,16 @@ class Window final : public Ledger {
       while (retired_[slot(head_)].load(std::memory_order_acquire)) {
         retired_[slot(head_)].store(false, std::memory_order_relaxed);
         ++head_;
-        ++advanced;
+        ++held_;
       }
+      if (held_ >= batch_) std::swap(advanced, held_);
     }
     if (advanced) limiter_->decrementer().try_put(advanced);
   }
 
   std::size_t limit_;
+  long long batch_;      // retirements passed to the limiter at once
+  long long held_ = 0;   // retired, not yet passed on (fewer than batch_)
   Limiter* limiter_ = nullptr;
   std::vector<std::atomic<bool>> retired_;
   tbb::spin_mutex mutex_;
