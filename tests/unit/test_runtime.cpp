@@ -321,6 +321,36 @@ TEST_CASE("a join key that never completes is an error naming the port it lacks"
   }
 }
 
+TEST_CASE("a stream whose window fills with items that never complete is an error, not a short success") {
+  // Items 0..4 never reach the join's port b, so they stay in flight: the
+  // window of 3 fills, the source stops pulling, and the graph goes idle with
+  // most of the stream unread. The run must say so rather than pass what it
+  // has for the whole stream.
+  PipelineBuilder b("stalled");
+  b.node("items", "test.count").param("n", 21).source_max_in_flight(3);
+  b.node("late", "filter.range").param("min", 5);
+  b.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
+  b.node("all", "gather.concat");
+  b.node("result", "sink.output");
+  b.edge("items -> both.a");
+  b.edge("items -> late -> both.b");
+  b.edge("both -> all -> result");
+  for (std::size_t t : {1, 2, 4}) {
+    CAPTURE(t);
+    try {
+      braid::run(b.build(), registry(), threads(t));
+      FAIL("expected an IncompleteError");
+    } catch (const braid::IncompleteError& e) {
+      CHECK(e.missing() ==
+            std::vector<std::string>{"node 'both' (join): tag 0 arrived on a but never on b",
+                                     "node 'both' (join): tag 1 arrived on a but never on b",
+                                     "node 'both' (join): tag 2 arrived on a but never on b",
+                                     "node 'items' (test.count): the stream stopped after 4 items, its "
+                                     "max_in_flight window of 3 full of items that never completed"});
+    }
+  }
+}
+
 TEST_CASE("a gather of a stream combines every item in item order when the stream ends") {
   PipelineBuilder b("stream");
   b.node("items", "test.count").param("n", 20);

@@ -174,6 +174,10 @@ struct CompiledNode {
   std::vector<std::vector<Ledger*>> in;           // per input port: subtracted per message consumed
   std::vector<Account> net;                       // a map's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
+  detail::Limiter* limiter = nullptr;             // a source's, behind its input_node
+  std::uint64_t items = 0;                        // a source's items emitted so far
+  bool ended = false;                             // a source's body said there is no more
+  std::uint64_t nudged_at = UINT64_MAX;           // a source's items when last nudged (Compiler::nudge)
   std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
   std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
 };
@@ -283,6 +287,36 @@ class Compiler {
 
   void activate_sources() {
     for (SourceNode* s : sources_) s->activate();
+  }
+
+  /// After the graph went idle: asks the limiter of every source that has not
+  /// ended, and has emitted more items since it was last asked, to pull again
+  /// (a zero decrement makes it retry). Returns whether it asked any: the
+  /// caller waits for the graph again. A source that stays stalled without
+  /// progress is reported by stalled().
+  bool nudge() {
+    bool any = false;
+    for (const auto& node : nodes_) {
+      if (!node->limiter || node->ended || node->nudged_at == node->items) continue;
+      node->nudged_at = node->items;
+      node->limiter->decrementer().try_put(0);
+      any = true;
+    }
+    return any;
+  }
+
+  /// A line for each source that neither ended nor failed although the graph
+  /// is idle: its window is full of items that never completed (a join key or
+  /// gather group that never fills holds its item), so the rest of its stream
+  /// was never read. The run must not pass for complete.
+  std::vector<std::string> stalled() const {
+    std::vector<std::string> lines;
+    for (const auto& node : nodes_)
+      if (node->limiter && !node->ended)
+        lines.push_back("node '" + node->spec->id + "' (" + node->kind->name + "): the stream stopped after " +
+                        std::to_string(node->items) + " items, its max_in_flight window of " +
+                        std::to_string(node->window->limit()) + " full of items that never completed");
+    return lines;
   }
 
   /// Nodes in topological order (ties in document order).
@@ -461,21 +495,24 @@ class Compiler {
         auto* body = static_cast<SourceBody*>(node.body.get());
         node.window = std::make_unique<detail::Window>(
             ns.max_in_flight.value_or(spec_.max_in_flight.value_or(kDefaultMaxInFlight)));
-        auto item = std::make_shared<std::uint64_t>(0);
-        auto src = std::make_unique<SourceNode>(g, [this, n, body, item](tbb::flow_control& fc) -> Message {
-          Message m{Tag(*item), Value()};
+        // The input_node runs its body serially: n->items and n->ended need no lock, and the
+        // thread that waited for the graph reads them after wait_for_all().
+        auto src = std::make_unique<SourceNode>(g, [this, n, body](tbb::flow_control& fc) -> Message {
+          Message m{Tag(n->items), Value()};
           bool more = false;
           const Tag* none = nullptr;
           if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) || !more) {
+            n->ended = true;  // or failed: then the run fails anyway
             fc.stop();
             return {};
           }
-          add_counts(n->out, *item);
-          ++*item;
+          add_counts(n->out, n->items);
+          ++n->items;
           return m;
         });
         auto limiter = std::make_unique<detail::Limiter>(g, node.window->limit());
         node.window->set_limiter(limiter.get());
+        node.limiter = limiter.get();
         flow::make_edge(*src, *limiter);
         sources_.push_back(src.get());
         node.outputs.push_back(limiter.get());
@@ -796,14 +833,17 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
     if (!ctx.stopping()) {
       compiler.activate_sources();
       ctx.graph.wait_for_all();
+      while (!ctx.stopping() && compiler.nudge()) ctx.graph.wait_for_all();
     }
+    const std::vector<std::string> stalled = ctx.stopping() ? std::vector<std::string>{} : compiler.stalled();
     ctx.streaming = false;
     for (CompiledNode* node : compiler.topological()) {
-      if (ctx.stopping()) break;
+      if (ctx.stopping() || !stalled.empty()) break;  // a stalled stream is not whole: nothing to settle
       if (node->gather && compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
     }
     if (!ctx.stopping()) {
       missing = compiler.incomplete();
+      missing.insert(missing.end(), stalled.begin(), stalled.end());
       if (missing.empty() && compiler.commit()) compiler.collect(result);
     }
     cancelled = ctx.cancelled.load();
