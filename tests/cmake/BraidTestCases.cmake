@@ -4,9 +4,8 @@
 # tests/apps/same_result.cmake. Included once by tests/CMakeLists.txt.
 #
 #   set(BRAID_CASE_PREFIX "logstats: ")   # optional, prepended to test names
+#   set(BRAID_CASE_WORKDIR ${OUT})         # optional, where cases run (default: the binary dir)
 #   braid_case("missing log" COMMAND ${LOGSTATS} run x.json EXIT 3 STDERR_FILE ${EXPECTED}/missing.err)
-#
-# A case works in WORKDIR, by default the caller's ${OUT} if set, else its binary dir.
 set(BRAID_RUN_CASE ${CMAKE_CURRENT_LIST_DIR}/../cli/run_case.cmake)
 set(BRAID_SAME_RESULT ${CMAKE_CURRENT_LIST_DIR}/../apps/same_result.cmake)
 
@@ -19,8 +18,8 @@ endfunction()
 function(_braid_case_workdir out given)
   if(given)
     set(${out} ${given} PARENT_SCOPE)
-  elseif(DEFINED OUT)
-    set(${out} ${OUT} PARENT_SCOPE)
+  elseif(DEFINED BRAID_CASE_WORKDIR)
+    set(${out} ${BRAID_CASE_WORKDIR} PARENT_SCOPE)
   else()
     set(${out} ${CMAKE_CURRENT_BINARY_DIR} PARENT_SCOPE)
   endif()
@@ -32,12 +31,19 @@ endfunction()
 #            [ENV VAR=value...] [PROPERTIES prop value...])
 function(braid_case name)
   set(options STDOUT STDERR STDOUT_FILE STDERR_FILE STDOUT_MATCHES STDERR_MATCHES STDIN_FILE OUTPUT_FILE OUTPUT_CHECK)
-  cmake_parse_arguments(C "" "EXIT;WORKDIR;${options}" "COMMAND;ENV;PROPERTIES" ${ARGN})
-  # cmake_parse_arguments drops a keyword given "": `STDERR ""` still means "nothing on stderr".
+  # PARSE_ARGV keeps a ';' inside an argument ("timed out after 0.5 s; nothing was written").
+  cmake_parse_arguments(PARSE_ARGV 1 C "" "EXIT;WORKDIR;${options}" "COMMAND;ENV;PROPERTIES")
+  # Expected texts go to run_case.cmake as files: a text may hold a ';' (which a
+  # command line would split), and cmake_parse_arguments drops a keyword given
+  # "", while `STDERR ""` still means "nothing on stderr".
+  string(MAKE_C_IDENTIFIER "${BRAID_CASE_PREFIX}${name}" id)
   foreach(stream STDOUT STDERR)
     list(FIND ARGN ${stream} at)
-    if(at GREATER -1 AND NOT DEFINED C_${stream})
-      set(C_${stream} "")
+    if(DEFINED C_${stream} OR at GREATER -1)
+      set(file ${CMAKE_CURRENT_BINARY_DIR}/expected-texts/${id}.${stream})
+      file(GENERATE OUTPUT ${file} CONTENT "${C_${stream}}")  # $<TARGET_FILE:...> in a text is resolved
+      set(C_${stream}_FILE ${file})
+      unset(C_${stream})
     endif()
   endforeach()
   list(JOIN C_COMMAND "|" command)
