@@ -1,6 +1,7 @@
 // Test helpers: small pipelines more than one test file runs.
 #pragma once
 
+#include <braid/registry.hpp>
 #include <braid/spec.hpp>
 
 #include <cstdint>
@@ -8,6 +9,16 @@
 #include <vector>
 
 namespace braid_test {
+
+/// A registry of the built-in kinds, made once; thread-safe to read.
+inline const braid::Registry& builtin_registry() {
+  static const braid::Registry r = [] {
+    braid::Registry reg;
+    braid::register_builtin_kinds(reg);
+    return reg;
+  }();
+  return r;
+}
 
 /// 2, 4, 6, 8, 10 split in 2; a sum and a count per chunk joined by tag into
 /// {sum, count} records, gathered in chunk order into `result`.

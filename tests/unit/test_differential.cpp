@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "pipelines.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "random_pipeline.hpp"
@@ -36,14 +38,7 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   return text && *text ? std::strtoull(text, nullptr, 10) : fallback;
 }
 
-const braid::Registry& registry() {
-  static const braid::Registry r = [] {
-    braid::Registry reg;
-    braid::register_builtin_kinds(reg);
-    return reg;
-  }();
-  return r;
-}
+const auto registry = braid_test::builtin_registry;
 
 /// A Result in the reference's shape: per sink, (tag, value as JSON text).
 RefOutputs outputs_of(const braid::Result& result) {

@@ -4,6 +4,9 @@
 #include "kinds/numeric.hpp"
 
 #include <doctest/doctest.h>
+
+#include "pipelines.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <random>
@@ -16,14 +19,7 @@ using braid::Value;
 
 namespace {
 
-const braid::Registry& registry() {
-  static const braid::Registry r = [] {
-    braid::Registry reg;
-    braid::register_builtin_kinds(reg);
-    return reg;
-  }();
-  return r;
-}
+const auto registry = braid_test::builtin_registry;
 
 std::unique_ptr<braid::NodeBody> make(const std::string& kind, const std::string& params_json = "{}") {
   const braid::Kind* k = registry().find(kind);

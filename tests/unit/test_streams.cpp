@@ -4,6 +4,9 @@
 #include <braid/braid.hpp>
 
 #include <doctest/doctest.h>
+
+#include "pipelines.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -29,14 +32,7 @@ using braid::Value;
 
 namespace {
 
-const braid::Registry& registry() {
-  static const braid::Registry r = [] {
-    braid::Registry reg;
-    braid::register_builtin_kinds(reg);
-    return reg;
-  }();
-  return r;
-}
+const auto registry = braid_test::builtin_registry;
 
 /// A fresh directory, removed with everything in it at the end of the test.
 struct TempDir {
