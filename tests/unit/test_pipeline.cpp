@@ -149,6 +149,45 @@ TEST_CASE("to_json, loaded back, is the same spec") {
   CHECK(braid::load_valid_spec(p.to_json(), p.registry()).nodes.size() == 8);
 }
 
+TEST_CASE("node settings in C++ are the JSON twin's keys: concurrency, uses, ordered, resources, max_in_flight") {
+  // items ──> squares (3 at once, uses disk) ──> kept (ordered) ──> result
+  Pipeline p("settings");
+  p.max_in_flight(4).resource("disk", 1);
+  auto items = p.source<std::int64_t>("items", "source.count", R"({"n": 50})");
+  auto squares = p.map("squares", items, [](std::int64_t x) { return x * x; });
+  p.concurrency(braid::Concurrency::limit(3)).uses("disk");
+  auto kept = p.node("kept", "filter.range", squares, R"({"min": 100})");
+  p.ordered();
+  p.output("result", kept);
+  braid::PipelineSpec twin = braid::load_spec(R"({
+    "braid": 1,
+    "name": "settings",
+    "max_in_flight": 4,
+    "resources": { "disk": { "capacity": 1 } },
+    "nodes": {
+      "items":   { "kind": "source.count", "params": { "n": 50 } },
+      "squares": { "kind": "squares", "concurrency": 3, "uses": ["disk"] },
+      "kept":    { "kind": "filter.range", "params": { "min": 100 }, "ordered": true },
+      "result":  { "kind": "sink.output" }
+    },
+    "edges": [ "items -> squares", "squares -> kept", "kept -> result" ]
+  })");
+  CHECK(text_of(p.spec()) == text_of(twin));
+  for (std::size_t n : {1, 4}) {
+    CAPTURE(n);
+    braid::Result r = p.run(threads(n));
+    std::vector<std::int64_t> got;
+    for (const braid::Message& m : r.outputs.at("result")) got.push_back(m.value.get<std::int64_t>());
+    std::vector<std::int64_t> want;
+    for (std::int64_t x = 10; x < 50; ++x) want.push_back(x * x);
+    CHECK(got == want);
+  }
+  // A setting before any node is validation's problem, as in the builder.
+  Pipeline early("early");
+  early.concurrency(braid::Concurrency::serial());
+  CHECK_THROWS_AS(early.validate(), braid::SpecError);
+}
+
 TEST_CASE("a type mismatch gives the JSON twin's problems, word for word") {
   Pipeline p("mismatch");
   p.description("The JSON twin of a C++ pipeline with a mistake: 'shout' takes a string, gather.sum gives int64");

@@ -98,6 +98,30 @@ class Pipeline {
   Pipeline& description(std::string text);
   /// Sets the threads a run gets (0: all cores), as "threads" in JSON.
   Pipeline& threads(std::size_t n);
+  /// Sets the pipeline's max_in_flight: at most `n` items of each source inside
+  /// the graph at once, as "max_in_flight" in JSON. Checked by validation.
+  Pipeline& max_in_flight(std::size_t n);
+  /// Declares a shared resource of `capacity` units that nodes may use, as an
+  /// entry of "resources" in JSON.
+  Pipeline& resource(std::string name, std::size_t capacity);
+
+  // Settings of the node added last: each applies to the node that the last
+  // call of source, node, split, map, gather, join or output added, as the
+  // node's key of the same name in JSON, and validation checks it (a setting
+  // before any node is reported there too).
+  //
+  //   auto squares = p.map("squares", chunks, f);
+  //   p.concurrency(braid::Concurrency::serial()).uses("disk");
+
+  /// Sets how many messages the node added last may process at once, as its
+  /// "concurrency" in JSON. Returns `*this`.
+  Pipeline& concurrency(Concurrency c);
+  /// Adds a shared resource that the node added last holds while its body
+  /// runs, as an entry of its "uses" in JSON. Returns `*this`.
+  Pipeline& uses(std::string resource);
+  /// Makes the node added last receive its messages in tag order, as its
+  /// "ordered" in JSON. Returns `*this`.
+  Pipeline& ordered(bool on = true);
 
   /// Adds source node `id` of a registered kind, with parameters given as the
   /// text of a JSON object ("": none). Out: what the stream's values are read

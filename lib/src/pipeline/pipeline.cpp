@@ -23,6 +23,31 @@ Pipeline& Pipeline::threads(std::size_t n) {
   return *this;
 }
 
+Pipeline& Pipeline::max_in_flight(std::size_t n) {
+  builder_.max_in_flight(n);
+  return *this;
+}
+
+Pipeline& Pipeline::resource(std::string name, std::size_t capacity) {
+  builder_.resource(std::move(name), capacity);
+  return *this;
+}
+
+Pipeline& Pipeline::concurrency(Concurrency c) {
+  builder_.concurrency(c);
+  return *this;
+}
+
+Pipeline& Pipeline::uses(std::string resource) {
+  builder_.uses(std::move(resource));
+  return *this;
+}
+
+Pipeline& Pipeline::ordered(bool on) {
+  builder_.ordered(on);
+  return *this;
+}
+
 void Pipeline::add_node(std::string id, std::string kind, std::string_view params_json) {
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   if (!params_json.empty()) {
