@@ -711,9 +711,18 @@ class Compiler {
   }
 
   void plan_sequencer(CompiledNode& x) {
-    // Validation allows one source upstream of an ordered node: its window sizes the ring.
-    x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(nodes_[x.sources.at(0)]->window->limit()),
-                                                      *x.inputs.at(0));
+    // Validation allows one source upstream of an ordered node. Its window
+    // keeps each item until the sequencer has delivered or skipped it (one
+    // message more per item, released by the sequencer), so the window's
+    // limit bounds the items held here and sizes the ring.
+    CompiledNode& source = *nodes_[x.sources.at(0)];
+    detail::Window& window = *source.window;
+    x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *x.inputs.at(0), window);
+    auto own = std::find_if(source.out.begin(), source.out.end(), [&](const Account& a) { return a.ledger == &window; });
+    if (own == source.out.end())
+      source.out.push_back(Account{&window, 1});
+    else
+      own->weight += 1;
     std::vector<bool> upstream(nodes_.size(), false);  // nodes whose inputs lead to x
     std::vector<std::size_t> stack{x.index};
     while (!stack.empty()) {

@@ -17,6 +17,8 @@
 //   - A Sequencer watches the part upstream of an ordered node: when an item
 //     reaches zero there, all its messages that will ever arrive have arrived,
 //     and items are released to the node in item order, each sorted by tag.
+//     The source's window holds each item until it is released here, so the
+//     window bounds the items a sequencer holds too.
 #pragma once
 
 #include <braid/message.hpp>
@@ -113,10 +115,16 @@ class Window final : public Ledger {
 /// Delivers the messages arriving at an ordered node in tag order: holds each
 /// item's messages until every earlier item has been delivered and the item
 /// itself is complete here.
+///
+/// Its source's window counts one more message per item for it (Compiler::
+/// plan_sequencer), released here when the item has been delivered or skipped.
+/// Without it an item dropped upstream (a filter) retired at once, the source
+/// ran past an item still waiting for an earlier one, and the window no longer
+/// bounded the items held here: two items shared a slot and the stream stalled.
 class Sequencer final : public Ledger {
  public:
-  Sequencer(std::size_t slots, tbb::flow::receiver<Message>& target)
-      : Ledger(slots), target_(target), held_(slots), complete_(slots, false) {}
+  Sequencer(std::size_t slots, tbb::flow::receiver<Message>& target, Ledger& window)
+      : Ledger(slots), target_(target), window_(window), held_(slots), complete_(slots, false) {}
 
   /// A message reached the node: held until its turn.
   void arrive(const Message& m) {
@@ -132,19 +140,27 @@ class Sequencer final : public Ledger {
 
  private:
   void on_zero(std::uint64_t item) override {
-    std::lock_guard<std::mutex> lock(mutex_);  // held while putting: puts stay in order
-    complete_[slot(item)] = true;
-    while (complete_[slot(next_)]) {
-      std::vector<Message>& held = held_[slot(next_)];
-      std::sort(held.begin(), held.end(), [](const Message& a, const Message& b) { return a.tag < b.tag; });
-      for (const Message& m : held) target_.try_put(m);
-      held.clear();
-      complete_[slot(next_)] = false;
-      ++next_;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;  // items [first, last) delivered by this call
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // held while putting: puts stay in order
+      complete_[slot(item)] = true;
+      first = next_;
+      while (complete_[slot(next_)]) {
+        std::vector<Message>& held = held_[slot(next_)];
+        std::sort(held.begin(), held.end(), [](const Message& a, const Message& b) { return a.tag < b.tag; });
+        for (const Message& m : held) target_.try_put(m);
+        held.clear();
+        complete_[slot(next_)] = false;
+        ++next_;
+      }
+      last = next_;
     }
+    for (std::uint64_t k = first; k < last; ++k) window_.add(k, -1);  // the window may retire them now
   }
 
   tbb::flow::receiver<Message>& target_;
+  Ledger& window_;  // the source's
   std::mutex mutex_;
   std::vector<std::vector<Message>> held_;
   std::vector<bool> complete_;
