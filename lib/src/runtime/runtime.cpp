@@ -6,9 +6,10 @@
 //   source  -> input_node          map    -> function_node<Message, Message>
 //   flat map, gather, join port -> multifunction_node<Message, tuple<Message>>
 //   sink    -> function_node<Message, continue_msg>
-// A source is an input_node behind a limiter_node that admits at most
-// max_in_flight items (stream.hpp counts them out); an ordered node gets a
-// sequencer node in front. Bodies run inside guard(): the first exception
+// A source is a pump, a serial multifunction_node that emits items while its
+// window has credits for them (at most max_in_flight items inside; stream.hpp
+// counts them out) and runs again when retired items give credits back; an
+// ordered node gets a sequencer node in front. Bodies run inside guard(): the first exception
 // records a NodeError and cancels the graph, so the run ends promptly instead
 // of hanging; a Cancellation is checked there too. Gathers of whole streams
 // (depth-0 messages) and incomplete groups are settled after wait_for_all(),
@@ -42,7 +43,7 @@ namespace flow = tbb::flow;
 using FlatMapNode = flow::multifunction_node<Message, std::tuple<Message>>;
 using MapNode = flow::function_node<Message, Message>;
 using SinkNode = flow::function_node<Message, flow::continue_msg>;
-using SourceNode = flow::input_node<Message>;
+using PumpNode = flow::multifunction_node<flow::continue_msg, std::tuple<Message>, flow::queueing>;
 using ArrivalNode = flow::function_node<Message, flow::continue_msg>;
 using detail::Ledger;
 
@@ -174,7 +175,8 @@ struct CompiledNode {
   std::vector<std::vector<Ledger*>> in;           // per input port: subtracted per message consumed
   std::vector<Account> net;                       // a map's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
-  detail::Limiter* limiter = nullptr;             // a source's, behind its input_node
+  PumpNode* pump = nullptr;                       // a source's
+  std::optional<Message> pending;                 // a source's item made, waiting for a credit
   std::uint64_t items = 0;                        // a source's items emitted so far
   bool ended = false;                             // a source's body said there is no more
   std::uint64_t nudged_at = UINT64_MAX;           // a source's items when last nudged (Compiler::nudge)
@@ -286,10 +288,10 @@ class Compiler {
   }
 
   void activate_sources() {
-    for (SourceNode* s : sources_) s->activate();
+    for (PumpNode* p : pumps_) p->try_put(flow::continue_msg());
   }
 
-  /// After the graph went idle: asks the limiter of every source that has not
+  /// After the graph went idle: wakes the pump of every source that has not
   /// ended, and has emitted more items since it was last asked, to pull again
   /// (a zero decrement makes it retry). Returns whether it asked any: the
   /// caller waits for the graph again. A source that stays stalled without
@@ -297,9 +299,9 @@ class Compiler {
   bool nudge() {
     bool any = false;
     for (const auto& node : nodes_) {
-      if (!node->limiter || node->ended || node->nudged_at == node->items) continue;
+      if (!node->pump || node->ended || node->nudged_at == node->items) continue;
       node->nudged_at = node->items;
-      node->limiter->decrementer().try_put(0);
+      node->pump->try_put(flow::continue_msg());
       any = true;
     }
     return any;
@@ -312,7 +314,7 @@ class Compiler {
   std::vector<std::string> stalled() const {
     std::vector<std::string> lines;
     for (const auto& node : nodes_)
-      if (node->limiter && !node->ended)
+      if (node->pump && !node->ended)
         lines.push_back("node '" + node->spec->id + "' (" + node->kind->name + "): the stream stopped after " +
                         std::to_string(node->items) + " items, its max_in_flight window of " +
                         std::to_string(node->window->limit()) + " full of items that never completed");
@@ -495,29 +497,38 @@ class Compiler {
         auto* body = static_cast<SourceBody*>(node.body.get());
         node.window = std::make_unique<detail::Window>(
             ns.max_in_flight.value_or(spec_.max_in_flight.value_or(kDefaultMaxInFlight)));
-        // The input_node runs its body serially: n->items and n->ended need no lock, and the
-        // thread that waited for the graph reads them after wait_for_all().
-        auto src = std::make_unique<SourceNode>(g, [this, n, body](tbb::flow_control& fc) -> Message {
-          Message m{Tag(n->items), Value()};
-          bool more = false;
-          const Tag* none = nullptr;
-          if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) || !more) {
-            n->ended = true;  // or failed: then the run fails anyway
-            fc.stop();
-            return {};
-          }
-          add_counts(n->out, n->items);
-          ++n->items;
-          return m;
-        });
-        auto limiter = std::make_unique<detail::Limiter>(g, node.window->limit());
-        node.window->set_limiter(limiter.get());
-        node.limiter = limiter.get();
-        flow::make_edge(*src, *limiter);
-        sources_.push_back(src.get());
-        node.outputs.push_back(limiter.get());
-        node.tbb_nodes.push_back(std::move(src));
-        node.tbb_nodes.push_back(std::move(limiter));
+        // The pump runs one body at a time: n->items, n->ended and n->pending
+        // need no lock, and the thread that waited for the graph reads them
+        // after wait_for_all(). Like an input_node it makes the next item
+        // before it has a credit for it, so a stream whose items wait for its
+        // end learns of the end while its window is full.
+        auto pump = std::make_unique<PumpNode>(
+            g, flow::serial, [this, n, body](const flow::continue_msg&, PumpNode::output_ports_type& ports) {
+              const Tag* none = nullptr;
+              while (!ctx_.stopping()) {
+                if (!n->pending) {
+                  if (n->ended) return;
+                  Message m{Tag(n->items), Value()};
+                  bool more = false;
+                  if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) ||
+                      !more) {
+                    n->ended = true;  // or failed: then the run fails anyway
+                    return;
+                  }
+                  add_counts(n->out, n->items);
+                  ++n->items;
+                  n->pending = std::move(m);
+                }
+                if (!n->window->take()) return;  // full: retirements wake the pump again
+                std::get<0>(ports).try_put(std::move(*n->pending));
+                n->pending.reset();
+              }
+            });
+        node.window->set_pump(pump.get());
+        node.pump = pump.get();
+        pumps_.push_back(pump.get());
+        node.outputs.push_back(&flow::output_port<0>(*pump));
+        node.tbb_nodes.push_back(std::move(pump));
         break;
       }
       case Shape::kMap: {
@@ -761,7 +772,7 @@ class Compiler {
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   std::vector<std::unique_ptr<CompiledNode>> nodes_;
   std::map<std::string, CompiledNode*, std::less<>> by_id_;
-  std::vector<SourceNode*> sources_;
+  std::vector<PumpNode*> pumps_;
   std::vector<CompiledNode*> order_;  // topological
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;

@@ -1,9 +1,9 @@
 // Streams inside the runtime: per source item, how many of its messages are
 // still alive in some part of the graph.
 //
-//   source ──limiter──> ... nodes ... ──> sequencer ──> ordered node
-//      ▲                                    (holds items until complete here)
-//      └── Window: item k retired (no message of it left) -> limiter -1
+//   source pump ──> ... nodes ... ──> sequencer ──> ordered node
+//      ▲                                (holds items until complete here)
+//      └── Window: item k retired (no message of it left) -> one more credit
 //
 // A Ledger counts, for each source item, the messages alive in the part of the
 // graph it watches. Producers add before they put a message and consumers
@@ -12,8 +12,8 @@
 // its window's items in flight, so the counts live in a ring of slots (item k
 // in slot k & mask), each back at zero before it is reused.
 //   - A Window watches the whole graph for one source: its zeros retire items,
-//     and the source's limiter_node lets one more item in per retired item,
-//     oldest first, so at most max_in_flight items are ever inside.
+//     oldest first, each giving the source's pump a credit for one more item,
+//     so at most max_in_flight items are ever inside.
 //   - A Sequencer watches the part upstream of an ordered node: when an item
 //     reaches zero there, all its messages that will ever arrive have arrived,
 //     and items are released to the node in item order, each sorted by tag.
@@ -36,7 +36,7 @@
 namespace braid::detail {
 
 /// Slots for a window of `limit` items: a power of two above limit + 1 (the
-/// source's input_node holds one item more, made before the limiter admits it).
+/// source's pump holds one item more, made before it has a credit for it).
 inline std::size_t ring_slots(std::size_t limit) {
   std::size_t slots = 2;
   while (slots < limit + 2) slots <<= 1;
@@ -68,24 +68,33 @@ class Ledger {
   std::unique_ptr<std::atomic<std::int64_t>[]> counts_;
 };
 
-using Limiter = tbb::flow::limiter_node<Message, long long>;
-
-/// Bounds one source's items in flight: retires items oldest first and lets
-/// the limiter admit one new item per retired one, in batches of a few
-/// (limit / 8): each decrement makes the limiter spawn a task that pulls from
-/// the source, so one per item doubled the cost of a small message. Held-back
-/// retirements only lower the bound for a while (to at least limit * 7 / 8).
+/// Bounds one source's items in flight: the source's pump takes a credit per
+/// item it emits (take()), and the window gives credits back as items retire,
+/// oldest first, waking the pump. It gives them back in batches of a few
+/// (limit / 8): each wake-up is a task that runs the pump, so one per item
+/// doubled the cost of a small message. Held-back retirements only lower the
+/// bound for a while (to at least limit * 7 / 8).
 class Window final : public Ledger {
  public:
   explicit Window(std::size_t limit)
       : Ledger(ring_slots(limit)),
         limit_(limit),
         batch_(static_cast<long long>(std::max<std::size_t>(1, limit / 8))),
+        credits_(static_cast<long long>(limit)),
         retired_(slots()) {
     for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
   }
   std::size_t limit() const { return limit_; }
-  void set_limiter(Limiter* limiter) { limiter_ = limiter; }
+  /// Where a batch of credits given back sends its wake-up.
+  void set_pump(tbb::flow::receiver<tbb::flow::continue_msg>* pump) { pump_ = pump; }
+
+  /// Takes a credit for one more item; false when the window is full. Only
+  /// the pump takes (one body at a time).
+  bool take() {
+    if (credits_.load(std::memory_order_acquire) <= 0) return false;
+    credits_.fetch_sub(1, std::memory_order_acq_rel);
+    return true;
+  }
 
  private:
   void on_zero(std::uint64_t item) override {
@@ -100,13 +109,17 @@ class Window final : public Ledger {
       }
       if (held_ >= batch_) std::swap(advanced, held_);
     }
-    if (advanced) limiter_->decrementer().try_put(advanced);
+    if (advanced) {
+      credits_.fetch_add(advanced, std::memory_order_acq_rel);
+      pump_->try_put(tbb::flow::continue_msg());  // queued behind a running pump: no wake-up is lost
+    }
   }
 
   std::size_t limit_;
-  long long batch_;      // retirements passed to the limiter at once
-  long long held_ = 0;   // retired, not yet passed on (fewer than batch_)
-  Limiter* limiter_ = nullptr;
+  long long batch_;     // retirements given back at once
+  long long held_ = 0;  // retired, not yet given back (fewer than batch_)
+  std::atomic<long long> credits_;
+  tbb::flow::receiver<tbb::flow::continue_msg>* pump_ = nullptr;
   std::vector<std::atomic<bool>> retired_;
   tbb::spin_mutex mutex_;
   std::uint64_t head_ = 0;  // the oldest item not yet retired
