@@ -137,7 +137,7 @@ void Stats::on_run_begin(const PipelineSpec& spec, std::size_t threads) {
     const Kind* kind = registry_.find(ns.kind);
     const Shape shape = kind ? kind->shape : Shape::kMap;
     Concurrency c = ns.concurrency.value_or(kind ? kind->concurrency : Concurrency::unlimited());
-    if (shape == Shape::kSource) c = Concurrency::serial();   // a tbb::flow::input_node runs one body at a time
+    if (shape == Shape::kSource) c = Concurrency::serial();   // the source's pump runs one body at a time
     if (shape == Shape::kJoin) c = Concurrency::unlimited();  // each port takes what arrives
     s->ids.push_back(ns.id);
     s->kinds.push_back(ns.kind);

@@ -3,7 +3,8 @@
 //
 // Every braid node becomes one tbb::flow node per input port (a join has
 // several) and every edge a make_edge between them, all carrying Message:
-//   source  -> input_node          map    -> function_node<Message, Message>
+//   source  -> multifunction_node<continue_msg, tuple<Message>> (its pump)
+//   map     -> function_node<Message, Message>
 //   flat map, gather, join port -> multifunction_node<Message, tuple<Message>>
 //   sink    -> function_node<Message, continue_msg>
 // A source is a pump, a serial multifunction_node that emits items while its
