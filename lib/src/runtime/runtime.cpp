@@ -10,9 +10,9 @@
 // A source is a pump, a serial multifunction_node that emits items while its
 // window has credits for them (at most max_in_flight items inside; stream.hpp
 // counts them out) and runs again when retired items give credits back; an
-// ordered node gets a sequencer node in front. Bodies run inside guard(): the first exception
-// records a NodeError and cancels the graph, so the run ends promptly instead
-// of hanging; a Cancellation is checked there too. Gathers of whole streams
+// ordered node gets a sequencer node in front. Bodies run inside guard(): the
+// first exception records a NodeError and cancels the graph, so the run ends
+// promptly instead of hanging; a Cancellation is checked there too. Gathers of whole streams
 // (depth-0 messages) and incomplete groups are settled after wait_for_all(),
 // when every source has ended; sinks commit only after a run that succeeded.
 #include <braid/runtime.hpp>
@@ -293,8 +293,8 @@ class Compiler {
   }
 
   /// After the graph went idle: wakes the pump of every source that has not
-  /// ended, and has emitted more items since it was last asked, to pull again
-  /// (a zero decrement makes it retry). Returns whether it asked any: the
+  /// ended, and has emitted more items since it was last woken here, to try
+  /// again (it emits what its window has credits for). Returns whether it woke any: the
   /// caller waits for the graph again. A source that stays stalled without
   /// progress is reported by stalled().
   bool nudge() {
