@@ -84,6 +84,22 @@ class CountSource final : public braid::SourceBody {
 Overlap overlap;
 std::atomic<int> source_calls{0};
 
+/// How test.flaky behaves in the next run: 0 passes chunks on, 1 its body
+/// throws, 2 its factory throws.
+std::atomic<int> flaky_mode{0};
+
+class FlakyBody final : public braid::MapBody {
+ public:
+  explicit FlakyBody(bool fails) : fails_(fails) {}
+  Value apply(const Value& in) override {
+    if (fails_) throw std::runtime_error("flaky");
+    return in;
+  }
+
+ private:
+  bool fails_;
+};
+
 const braid::Registry& registry() {
   static const braid::Registry r = [] {
     braid::Registry reg;
@@ -98,6 +114,15 @@ const braid::Registry& registry() {
       return std::make_unique<PassBody>(&overlap, c.params.get_or<std::int64_t>("throw_at", -1));
     };
     reg.add(pass);
+    braid::Kind flaky = pass;
+    flaky.name = "test.flaky";
+    flaky.doc = "passes int64[] chunks, or throws as flaky_mode says";
+    flaky.params.clear();
+    flaky.make = [](const braid::NodeConfig&) -> std::unique_ptr<braid::NodeBody> {
+      if (flaky_mode.load() == 2) throw std::runtime_error("no body today");
+      return std::make_unique<FlakyBody>(flaky_mode.load() == 1);
+    };
+    reg.add(flaky);
     braid::Kind drop;
     drop.name = "test.drop";
     drop.doc = "drops chunk `index`";
@@ -769,4 +794,112 @@ TEST_CASE("a Cancellation stops a running pipeline from another thread") {
   CHECK_THROWS_WITH_AS(braid::run(jittered(10, 0, 0, false).build(), stream_registry(), options),
                        "the run was cancelled: timed out", braid::CancelledError);
   CHECK(flow.made.load() == 0);
+}
+
+// --- Program: compiled once, run many times -----------------------------------
+
+TEST_CASE("a Program compiled once gives the same result on every run, each with fresh bodies") {
+  braid::Program sum(sum_of({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4).build(), registry(), threads(2));
+  CHECK(sum.threads() == 2);
+  for (int run = 0; run < 5; ++run) CHECK(sum.run().value("result").get<std::int64_t>() == 55);
+
+  // A stream through a window of 3: every run starts with a full window and item 0.
+  PipelineBuilder b("stream");
+  b.node("items", "test.count").param("n", 100).source_max_in_flight(3);
+  b.node("total", "gather.sum");
+  b.node("result", "sink.output");
+  b.edge("items -> total -> result");
+  braid::Program stream(b.build(), registry(), threads(2));
+  for (int run = 0; run < 5; ++run) CHECK(stream.run().value("result").get<std::int64_t>() == 5050);
+
+  // An ordered sink: each run's sequencer starts at item 0 again.
+  braid::Program ordered(jittered(200, 20, 3, true).build(), stream_registry(), threads(2));
+  for (int run = 0; run < 3; ++run) {
+    reset_flow();
+    ordered.run();
+    CHECK(flow.order.size() == static_cast<std::size_t>(flow.sunk.load()));
+    CHECK(std::is_sorted(flow.order.begin(), flow.order.end()));
+    CHECK(flow.made.load() == 200);
+    CHECK(flow.committed.load());
+  }
+}
+
+TEST_CASE("a Program's run after a failed, a cancelled or an incomplete run starts clean") {
+  braid::PipelineSpec spec = sum_of({1, 2, 3, 4, 5, 6, 7, 8}, 4).build();
+  spec.find_node("partial")->kind = "test.flaky";
+  braid::Program program(spec, registry(), threads(2));
+  flaky_mode = 1;
+  CHECK_THROWS_WITH_AS(program.run(), doctest::Contains("node 'partial' (test.flaky) failed on tag 0:"),
+                       braid::NodeError);
+  flaky_mode = 2;
+  CHECK_THROWS_WITH_AS(program.run(), "node 'partial' (test.flaky) failed: no body today", braid::NodeError);
+  flaky_mode = 0;
+  CHECK(program.run().value("result").get<std::int64_t>() == 36);
+
+  // cancelled in the middle, with messages queued in the graph
+  braid::Program stream(jittered(2000, 200, 0, true).build(), stream_registry(), threads(2));
+  reset_flow();
+  braid::Cancellation cancel;
+  braid::RunOptions options;
+  options.cancel = &cancel;
+  std::thread canceller([&] {
+    while (flow.sunk.load() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    cancel.cancel();
+  });
+  CHECK_THROWS_AS(stream.run(options), braid::CancelledError);
+  canceller.join();
+  CHECK_FALSE(flow.committed.load());
+  reset_flow();
+  stream.run();
+  CHECK(flow.sunk.load() == 2000);
+  CHECK(std::is_sorted(flow.order.begin(), flow.order.end()));
+  CHECK(flow.committed.load());
+
+  // incomplete: the same error each time, nothing left over from the last run
+  PipelineBuilder b("stalled");
+  b.node("items", "test.count").param("n", 21).source_max_in_flight(3);
+  b.node("late", "filter.range").param("min", 5);
+  b.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
+  b.node("all", "gather.concat");
+  b.node("result", "sink.output");
+  b.edge("items -> both.a");
+  b.edge("items -> late -> both.b");
+  b.edge("both -> all -> result");
+  braid::Program stalled(b.build(), registry(), threads(2));
+  for (int run = 0; run < 3; ++run) {
+    CAPTURE(run);
+    try {
+      stalled.run();
+      FAIL("expected an IncompleteError");
+    } catch (const braid::IncompleteError& e) {
+      CHECK(e.missing().size() == 4);
+      CHECK(e.missing().back() ==
+            "node 'items' (test.count): the stream stopped after 4 items, its max_in_flight window of 3 full of "
+            "items that never completed");
+    }
+  }
+}
+
+TEST_CASE("a Program validates once, runs on the threads it was built with, and its runs take turns") {
+  braid::PipelineSpec bad = sum_of({1, 2}, 2).build();
+  bad.find_node("split")->kind = "splt";
+  CHECK_THROWS_AS(braid::Program(bad, registry()), braid::SpecError);
+
+  braid::Program program(sum_of({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 4).build(), registry(), threads(2));
+  CHECK(program.validate_seconds() > 0.0);
+  CHECK(program.build_seconds() > 0.0);
+  CHECK_THROWS_WITH_AS(program.run(threads(3)),
+                       "RunOptions: a Program runs on the executor and threads it was built with (2 threads)",
+                       braid::Error);
+  CHECK(program.run(threads(2)).value("result").get<std::int64_t>() == 55);
+
+  std::atomic<int> right{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&] {
+      for (int i = 0; i < 10; ++i)
+        if (program.run().value("result").get<std::int64_t>() == 55) ++right;
+    });
+  for (auto& t : callers) t.join();
+  CHECK(right.load() == 40);
 }

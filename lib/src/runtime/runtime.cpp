@@ -91,7 +91,7 @@ class ResourceHold {
   const std::vector<Semaphore*>& resources_;
 };
 
-/// State shared by the nodes of one run.
+/// State shared by the nodes of a graph, reset for each run (begin()).
 struct RunContext {
   flow::graph graph;
   std::atomic<bool> failed{false};
@@ -102,6 +102,15 @@ struct RunContext {
   /// True while sources run; messages made after they ended (whole-stream
   /// gathers) are not counted against any window.
   bool streaming = true;
+
+  /// Ready for a run: nothing failed, nothing cancelled, sources streaming.
+  void begin(const Cancellation* c) {
+    failed.store(false);
+    error.reset();
+    cancel = c;
+    cancelled.store(false);
+    streaming = true;
+  }
 
   /// Whether bodies should stop: a node failed or the run was cancelled.
   bool stopping() {
@@ -286,6 +295,31 @@ class Compiler {
     for (const EdgeSpec& e : spec_.edges) connect(e);
     order_ = topological_order();
     plan_accounts();
+  }
+
+  /// Ready for a run: every node's body made afresh, every count, group, key
+  /// and source back at its start. A factory that throws fails the run before
+  /// anything ran (NodeError with the node's id and kind).
+  void prepare() {
+    for (const auto& node : nodes_) {
+      make_body(*node);
+      node->pending.reset();
+      node->items = 0;
+      node->ended = false;
+      node->nudged_at = UINT64_MAX;
+      if (node->window) node->window->reset();
+      if (node->sequencer) node->sequencer->reset();
+      if (node->gather) {
+        node->gather->groups.clear();
+        node->gather->stream.clear();
+      }
+      if (node->join) node->join->pending.clear();
+    }
+  }
+
+  /// After a run: the bodies go (a sink that did not commit discards its output now).
+  void release_bodies() {
+    for (const auto& node : nodes_) node->body.reset();
   }
 
   void activate_sources() {
@@ -479,23 +513,13 @@ class Compiler {
     for (const PortSpec& p : node.kind->input_ports(ns.params)) node.input_names.push_back(p.name);
     node.predecessors.assign(node.input_names.size(), 0);
     node.in.assign(node.input_names.size(), {});
-    if (node.kind->make) {
-      NodeConfig config{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr};
-      try {
-        node.body = node.kind->make(config);
-        if (!node.body) throw Error("the kind's factory made no body");
-      } catch (...) {
-        throw NodeError(ns.id, ns.kind, "", describe_exception(std::current_exception()));
-      }
-    } else if (node.kind->shape != Shape::kJoin) {
+    if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
-    }
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
     switch (node.kind->shape) {
       case Shape::kSource: {
-        auto* body = static_cast<SourceBody*>(node.body.get());
         node.window = std::make_unique<detail::Window>(
             ns.max_in_flight.value_or(spec_.max_in_flight.value_or(kDefaultMaxInFlight)));
         // The pump runs one body at a time: n->items, n->ended and n->pending
@@ -504,7 +528,8 @@ class Compiler {
         // before it has a credit for it, so a stream whose items wait for its
         // end learns of the end while its window is full.
         auto pump = std::make_unique<PumpNode>(
-            g, flow::serial, [this, n, body](const flow::continue_msg&, PumpNode::output_ports_type& ports) {
+            g, flow::serial, [this, n](const flow::continue_msg&, PumpNode::output_ports_type& ports) {
+              auto* body = static_cast<SourceBody*>(n->body.get());
               const Tag* none = nullptr;
               while (!ctx_.stopping()) {
                 if (!n->pending) {
@@ -533,8 +558,8 @@ class Compiler {
         break;
       }
       case Shape::kMap: {
-        auto* body = static_cast<MapBody*>(node.body.get());
-        auto map = std::make_unique<MapNode>(g, concurrency, [this, n, body](const Message& in) -> Message {
+        auto map = std::make_unique<MapNode>(g, concurrency, [this, n](const Message& in) -> Message {
+          auto* body = static_cast<MapBody*>(n->body.get());
           Message out{in.tag, Value()};
           const Tag* tag = &in.tag;
           guard(*n, tag, [&]() -> std::size_t {
@@ -551,9 +576,9 @@ class Compiler {
         break;
       }
       case Shape::kFlatMap: {
-        auto* body = static_cast<FlatMapBody*>(node.body.get());
         auto fm = std::make_unique<FlatMapNode>(
-            g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
+            g, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
+              auto* body = static_cast<FlatMapBody*>(n->body.get());
               const bool streaming = ctx_.streaming;
               PortEmitter emit(std::get<0>(ports), streaming ? &n->out : nullptr);
               const Tag* tag = &in.tag;
@@ -570,9 +595,9 @@ class Compiler {
       }
       case Shape::kGather: {
         node.gather = std::make_unique<GatherState>();
-        auto* body = static_cast<GatherBody*>(node.body.get());
         auto fm = std::make_unique<FlatMapNode>(
-            g, concurrency, [this, n, body](const Message& in, FlatMapNode::output_ports_type& ports) {
+            g, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
+              auto* body = static_cast<GatherBody*>(n->body.get());
               const Tag* tag = &in.tag;
               const bool streaming = ctx_.streaming;
               Tag group;  // outlives the body: an error and the observer's on_end read it afterwards
@@ -604,12 +629,10 @@ class Compiler {
       case Shape::kJoin: {
         node.join = std::make_unique<JoinState>();
         node.join->ports = node.input_names;
-        auto* body = dynamic_cast<MapBody*>(node.body.get());
-        if (node.body && !body)
-          throw NodeError(ns.id, ns.kind, "", "a join kind's body must be a MapBody (applied to the record)");
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
           auto fm = std::make_unique<FlatMapNode>(
-              g, flow::unlimited, [this, n, port, body](const Message& in, FlatMapNode::output_ports_type& ports) {
+              g, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
+                auto* body = static_cast<MapBody*>(n->body.get());  // a join's is optional (make_bodies)
                 const Tag* tag = &in.tag;
                 const bool streaming = ctx_.streaming;
                 bool joined = false;
@@ -632,8 +655,8 @@ class Compiler {
         break;
       }
       case Shape::kSink: {
-        auto* body = static_cast<SinkBody*>(node.body.get());
-        auto sink = std::make_unique<SinkNode>(g, concurrency, [this, n, body](const Message& in) {
+        auto sink = std::make_unique<SinkNode>(g, concurrency, [this, n](const Message& in) {
+          auto* body = static_cast<SinkBody*>(n->body.get());
           const Tag* tag = &in.tag;
           guard(*n, tag, [&]() -> std::size_t {
             body->consume(in);
@@ -659,6 +682,21 @@ class Compiler {
       node.entries[0] = arrival.get();
       node.tbb_nodes.push_back(std::move(arrival));
     }
+  }
+
+  static void make_body(CompiledNode& node) {
+    node.body.reset();  // the last run's, before the new one exists
+    if (!node.kind->make) return;  // a join without a body
+    const NodeSpec& ns = *node.spec;
+    NodeConfig config{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr};
+    try {
+      node.body = node.kind->make(config);
+      if (!node.body) throw Error("the kind's factory made no body");
+    } catch (...) {
+      throw NodeError(ns.id, ns.kind, "", describe_exception(std::current_exception()));
+    }
+    if (node.kind->shape == Shape::kJoin && !dynamic_cast<MapBody*>(node.body.get()))
+      throw NodeError(ns.id, ns.kind, "", "a join kind's body must be a MapBody (applied to the record)");
   }
 
   void connect(const EdgeSpec& e) {
@@ -823,34 +861,104 @@ const Value& Result::value(std::string_view sink) const {
   return it->second.front().value;
 }
 
-Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  auto since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  };
-  validate(spec, registry);
-  Result result;
-  result.validate_seconds = since(start);
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+struct Program::Impl {
+  std::optional<PipelineSpec> copy;  // the spec, unless borrowed (braid::run)
+  const PipelineSpec* spec = nullptr;
+  std::optional<Executor> own;  // a Program without an executor gets one of its own
+  Executor* executor = nullptr;
+  // Made and destroyed inside the executor's arena: the graph belongs to the arena it was made in.
+  std::unique_ptr<RunContext> ctx;  // declared before the compiler: the graph outlives the nodes
+  std::unique_ptr<Compiler> compiler;
+  std::mutex mutex;    // runs take turns
+  bool dirty = false;  // the last run failed or was cancelled: tbb nodes may hold messages
+  double validate_seconds = 0.0;
+  double build_seconds = 0.0;
+
+  void compile(const Registry& registry, const RunOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    validate(*spec, registry);
+    validate_seconds = seconds_since(start);
+    const auto build_start = std::chrono::steady_clock::now();
+    if (options.executor && options.threads && options.threads != options.executor->threads())
+      throw Error("RunOptions: threads " + std::to_string(options.threads) + " differs from the executor's " +
+                  std::to_string(options.executor->threads()));
+    if (!options.executor) own.emplace(options.threads ? options.threads : spec->threads);
+    executor = options.executor ? options.executor : &*own;
+    executor->impl_->arena.execute([&] {
+      ctx = std::make_unique<RunContext>();
+      compiler = std::make_unique<Compiler>(*ctx, *spec, registry);
+      try {
+        compiler->build();
+      } catch (...) {
+        compiler.reset();  // inside the arena, as the graph
+        ctx.reset();
+        throw;
+      }
+    });
+    build_seconds = seconds_since(build_start);
+  }
+
+  ~Impl() {
+    if (!ctx) return;
+    executor->impl_->arena.execute([&] {
+      compiler.reset();
+      ctx.reset();
+    });
+  }
+};
+
+Program::Program(const PipelineSpec& spec, const Registry& registry, const RunOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->copy.emplace(spec);
+  impl_->spec = &*impl_->copy;
+  impl_->compile(registry, options);
+}
+
+Program::Program(const PipelineSpec* borrowed, const Registry& registry, const RunOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->spec = borrowed;
+  impl_->compile(registry, options);
+}
+
+Program::~Program() = default;
+
+std::size_t Program::threads() const noexcept { return impl_->executor->threads(); }
+double Program::validate_seconds() const noexcept { return impl_->validate_seconds; }
+double Program::build_seconds() const noexcept { return impl_->build_seconds; }
+
+Result Program::run(const RunOptions& options) {
+  Impl& p = *impl_;
+  if ((options.executor && options.executor != p.executor) || (options.threads && options.threads != threads()))
+    throw Error("RunOptions: a Program runs on the executor and threads it was built with (" +
+                std::to_string(threads()) + " threads)");
+  std::lock_guard<std::mutex> turn(p.mutex);
   const auto run_start = std::chrono::steady_clock::now();
-  std::optional<Executor> own;  // a run without an executor gets one of its own
-  if (options.executor && options.threads && options.threads != options.executor->threads())
-    throw Error("RunOptions: threads " + std::to_string(options.threads) + " differs from the executor's " +
-                std::to_string(options.executor->threads()));
-  if (!options.executor) own.emplace(options.threads ? options.threads : spec.threads);
-  Executor& executor = options.executor ? *options.executor : *own;
-  result.threads = executor.threads();
+  Result result;
+  result.threads = threads();
   std::optional<NodeError> error;
   std::vector<std::string> missing;
   bool cancelled = false;
-  executor.impl_->arena.execute([&] {
-    RunContext ctx;  // declared first: the graph outlives the nodes that point to it
-    ctx.cancel = options.cancel;
-    Compiler compiler(ctx, spec, registry);
+  p.executor->impl_->arena.execute([&] {
+    RunContext& ctx = *p.ctx;
+    Compiler& compiler = *p.compiler;
+    if (p.dirty) ctx.graph.reset();  // drops what a failed run left in the nodes' queues
+    p.dirty = true;
+    ctx.begin(options.cancel);
     compiler.set_observer(options.observer, run_start);
-    if (options.observer) options.observer->on_run_begin(spec, result.threads);
+    if (options.observer) options.observer->on_run_begin(*p.spec, result.threads);
     const auto build_start = std::chrono::steady_clock::now();
-    compiler.build();
-    result.build_seconds = since(build_start);
+    struct Release {  // the bodies go with the run, whichever way it ends
+      Compiler& c;
+      ~Release() { c.release_bodies(); }
+    } release{compiler};
+    compiler.prepare();
+    result.build_seconds = seconds_since(build_start);
     if (!ctx.stopping()) {
       compiler.activate_sources();
       ctx.graph.wait_for_all();
@@ -869,8 +977,9 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
     }
     cancelled = ctx.cancelled.load();
     if (ctx.failed.load() && !cancelled) error = ctx.error;
+    p.dirty = ctx.failed.load() || !missing.empty();
   });
-  result.seconds = since(run_start);
+  result.seconds = seconds_since(run_start);
   if (options.observer) options.observer->on_run_end(result.seconds);
   if (cancelled) throw CancelledError(cancel_reason(options.cancel->code()));
   if (error) throw *error;
@@ -878,6 +987,14 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
   return result;
 }
 
+Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions& options) {
+  Program program(&spec, registry, options);  // validates and builds; borrows the spec
+  Result result = program.run(options);
+  result.validate_seconds = program.validate_seconds();
+  result.build_seconds += program.build_seconds();
+  result.seconds += program.build_seconds();
+  return result;
+}
 namespace {
 /// JSON text with ", " and ": " separators at every level, on one line.
 void write_spaced(const nlohmann::json& j, std::string& out) {

@@ -52,6 +52,11 @@ class Ledger {
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
 
+  /// Back to no message of any item, for the next run of a compiled graph.
+  virtual void reset() {
+    for (std::size_t i = 0; i <= mask_; ++i) counts_[i].store(0, std::memory_order_relaxed);
+  }
+
   /// Adds `delta` messages of `item`; calls on_zero when none is left.
   void add(std::uint64_t item, std::int64_t delta) {
     if (counts_[item & mask_].fetch_add(delta, std::memory_order_acq_rel) + delta == 0) on_zero(item);
@@ -87,6 +92,14 @@ class Window final : public Ledger {
   std::size_t limit() const { return limit_; }
   /// Where a batch of credits given back sends its wake-up.
   void set_pump(tbb::flow::receiver<tbb::flow::continue_msg>* pump) { pump_ = pump; }
+
+  void reset() override {
+    Ledger::reset();
+    for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
+    credits_.store(static_cast<long long>(limit_), std::memory_order_relaxed);
+    held_ = 0;
+    head_ = 0;
+  }
 
   /// Takes a credit for one more item; false when the window is full. Only
   /// the pump takes (one body at a time).
@@ -138,6 +151,13 @@ class Sequencer final : public Ledger {
  public:
   Sequencer(std::size_t slots, tbb::flow::receiver<Message>& target, Ledger& window)
       : Ledger(slots), target_(target), window_(window), held_(slots), complete_(slots, false) {}
+
+  void reset() override {
+    Ledger::reset();
+    for (auto& h : held_) h.clear();
+    std::fill(complete_.begin(), complete_.end(), false);
+    next_ = 0;
+  }
 
   /// A message reached the node: held until its turn.
   void arrive(const Message& m) {
