@@ -108,7 +108,8 @@ struct RunOptions {
 struct Result {
   /// Messages collected by each collecting sink (sink.output), sorted by tag.
   std::map<std::string, std::vector<Message>, std::less<>> outputs;
-  /// Wall time of the run (graph built, run and drained), seconds.
+  /// Wall time of the run, seconds: for braid::run the graph built, run and
+  /// drained; for Program::run the bodies made, run and drained.
   double seconds = 0.0;
   /// Validating the spec before the run (not in `seconds`), seconds.
   double validate_seconds = 0.0;
