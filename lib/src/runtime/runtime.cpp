@@ -18,6 +18,7 @@
 #include <braid/runtime.hpp>
 
 #include "runtime/stream.hpp"
+#include "spec/id_index.hpp"
 
 #include <oneapi/tbb/concurrent_vector.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -41,11 +42,18 @@ namespace braid {
 namespace {
 
 namespace flow = tbb::flow;
-using FlatMapNode = flow::multifunction_node<Message, std::tuple<Message>>;
-using MapNode = flow::function_node<Message, Message>;
-using SinkNode = flow::function_node<Message, flow::continue_msg>;
+// Each node type in two policies: queueing, and rejecting for a node of
+// unlimited concurrency, which never queues (a put always starts a body), so
+// it is spared the input buffer a queueing node allocates.
+template <class Policy>
+using FlatMapNodeOf = flow::multifunction_node<Message, std::tuple<Message>, Policy>;
+template <class Policy>
+using MapNodeOf = flow::function_node<Message, Message, Policy>;
+template <class Policy>
+using SinkNodeOf = flow::function_node<Message, flow::continue_msg, Policy>;
+using FlatMapNode = FlatMapNodeOf<flow::queueing>;
 using PumpNode = flow::multifunction_node<flow::continue_msg, std::tuple<Message>, flow::queueing>;
-using ArrivalNode = flow::function_node<Message, flow::continue_msg>;
+using ArrivalNode = flow::function_node<Message, flow::continue_msg, flow::rejecting>;
 using detail::Ledger;
 
 struct TagHash {
@@ -281,7 +289,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message
 class Compiler {
  public:
   Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry)
-      : ctx_(ctx), spec_(spec), registry_(registry) {}
+      : ctx_(ctx), spec_(spec), registry_(registry), by_id_(spec.nodes) {}
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
@@ -290,7 +298,7 @@ class Compiler {
       nodes_.push_back(std::make_unique<CompiledNode>());
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
-      by_id_.emplace(ns.id, nodes_.back().get());
+      by_id_.insert(nodes_.size() - 1);
     }
     for (const EdgeSpec& e : spec_.edges) connect(e);
     order_ = topological_order();
@@ -379,8 +387,7 @@ class Compiler {
           return 1;
         }))
       return false;
-    auto* fm = static_cast<FlatMapNode*>(node.tbb_nodes.front().get());
-    flow::output_port<0>(*fm).try_put(Message{stream_tag, std::move(combined)});
+    static_cast<OutPort*>(node.outputs.front())->try_put(Message{stream_tag, std::move(combined)});
     return true;
   }
 
@@ -558,7 +565,7 @@ class Compiler {
         break;
       }
       case Shape::kMap: {
-        auto map = std::make_unique<MapNode>(g, concurrency, [this, n](const Message& in) -> Message {
+        add_node<MapNodeOf>(node, concurrency, [this, n](const Message& in) -> Message {
           auto* body = static_cast<MapBody*>(n->body.get());
           Message out{in.tag, Value()};
           const Tag* tag = &in.tag;
@@ -570,14 +577,11 @@ class Compiler {
           if (ctx_.streaming) add_counts(n->net, in.tag.item());  // before the graph puts `out`
           return out;
         });
-        node.inputs.push_back(map.get());
-        node.outputs.push_back(map.get());
-        node.tbb_nodes.push_back(std::move(map));
         break;
       }
       case Shape::kFlatMap: {
-        auto fm = std::make_unique<FlatMapNode>(
-            g, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
+        add_node<FlatMapNodeOf>(
+            node, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
               auto* body = static_cast<FlatMapBody*>(n->body.get());
               const bool streaming = ctx_.streaming;
               PortEmitter emit(std::get<0>(ports), streaming ? &n->out : nullptr);
@@ -588,15 +592,12 @@ class Compiler {
               });
               if (streaming) remove_counts(n->in[0], in.tag.item());
             });
-        node.inputs.push_back(fm.get());
-        node.outputs.push_back(&flow::output_port<0>(*fm));
-        node.tbb_nodes.push_back(std::move(fm));
         break;
       }
       case Shape::kGather: {
         node.gather = std::make_unique<GatherState>();
-        auto fm = std::make_unique<FlatMapNode>(
-            g, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
+        add_node<FlatMapNodeOf>(
+            node, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
               auto* body = static_cast<GatherBody*>(n->body.get());
               const Tag* tag = &in.tag;
               const bool streaming = ctx_.streaming;
@@ -621,17 +622,14 @@ class Compiler {
               else if (parts)
                 remove_counts(n->in[0], in.tag.item(), static_cast<std::int64_t>(parts));
             });
-        node.inputs.push_back(fm.get());
-        node.outputs.push_back(&flow::output_port<0>(*fm));
-        node.tbb_nodes.push_back(std::move(fm));
         break;
       }
       case Shape::kJoin: {
         node.join = std::make_unique<JoinState>();
         node.join->ports = node.input_names;
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
-          auto fm = std::make_unique<FlatMapNode>(
-              g, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
+          add_node<FlatMapNodeOf>(
+              node, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
                 auto* body = static_cast<MapBody*>(n->body.get());  // a join's is optional (make_bodies)
                 const Tag* tag = &in.tag;
                 const bool streaming = ctx_.streaming;
@@ -648,14 +646,11 @@ class Compiler {
                 if (streaming && joined)  // each port's message stayed counted until the record left
                   for (const auto& ledgers : n->in) remove_counts(ledgers, in.tag.item());
               });
-          node.inputs.push_back(fm.get());
-          node.outputs.push_back(&flow::output_port<0>(*fm));
-          node.tbb_nodes.push_back(std::move(fm));
         }
         break;
       }
       case Shape::kSink: {
-        auto sink = std::make_unique<SinkNode>(g, concurrency, [this, n](const Message& in) {
+        add_node<SinkNodeOf>(node, concurrency, [this, n](const Message& in) {
           auto* body = static_cast<SinkBody*>(n->body.get());
           const Tag* tag = &in.tag;
           guard(*n, tag, [&]() -> std::size_t {
@@ -665,8 +660,6 @@ class Compiler {
           if (ctx_.streaming) remove_counts(n->in[0], in.tag.item());
           return flow::continue_msg();
         });
-        node.inputs.push_back(sink.get());
-        node.tbb_nodes.push_back(std::move(sink));
         break;
       }
     }
@@ -684,6 +677,27 @@ class Compiler {
     }
   }
 
+  /// Adds a tbb node running `body` as `node`'s input (and output): a
+  /// `Node<rejecting>` when `concurrency` is unlimited, else a `Node<queueing>`.
+  template <template <class> class Node, class Body>
+  void add_node(CompiledNode& node, std::size_t concurrency, Body&& body) {
+    if (concurrency == static_cast<std::size_t>(flow::unlimited))
+      add_node_of<Node<flow::rejecting>>(node, concurrency, std::forward<Body>(body));
+    else
+      add_node_of<Node<flow::queueing>>(node, concurrency, std::forward<Body>(body));
+  }
+
+  template <class N, class Body>
+  void add_node_of(CompiledNode& node, std::size_t concurrency, Body&& body) {
+    auto made = std::make_unique<N>(ctx_.graph, concurrency, std::forward<Body>(body));
+    node.inputs.push_back(made.get());
+    if constexpr (std::is_base_of_v<flow::sender<Message>, N>)
+      node.outputs.push_back(made.get());  // a map
+    else if constexpr (!std::is_base_of_v<flow::sender<flow::continue_msg>, N>)
+      node.outputs.push_back(&flow::output_port<0>(*made));  // a flat map, gather or join port
+    node.tbb_nodes.push_back(std::move(made));
+  }
+
   static void make_body(CompiledNode& node) {
     node.body.reset();  // the last run's, before the new one exists
     if (!node.kind->make) return;  // a join without a body
@@ -699,9 +713,15 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a join kind's body must be a MapBody (applied to the record)");
   }
 
+  CompiledNode& node(std::string_view id) const {
+    const std::size_t i = by_id_.find(id);
+    if (i == detail::IdIndex::kNone) throw Error("no node '" + std::string(id) + "' (the spec changed after validation)");
+    return *nodes_[i];
+  }
+
   void connect(const EdgeSpec& e) {
-    CompiledNode& from = *by_id_.at(e.from.node);
-    CompiledNode& to = *by_id_.at(e.to.node);
+    CompiledNode& from = node(e.from.node);
+    CompiledNode& to = node(e.to.node);
     std::size_t port = 0;
     if (!e.to.port.empty()) {
       auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);
@@ -810,7 +830,7 @@ class Compiler {
   const Registry& registry_;
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   std::vector<std::unique_ptr<CompiledNode>> nodes_;
-  std::map<std::string, CompiledNode*, std::less<>> by_id_;
+  detail::IdIndex by_id_;
   std::vector<PumpNode*> pumps_;
   std::vector<CompiledNode*> order_;  // topological
   Observer* observer_ = nullptr;

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/id_index.hpp"
 #include "spec/ids.hpp"
 
 #include <algorithm>
@@ -93,7 +94,7 @@ struct GraphEdge {
 
 class Checker {
  public:
-  Checker(const PipelineSpec& spec, const Registry& registry) : spec_(spec), registry_(registry) {}
+  Checker(const PipelineSpec& spec, const Registry& registry) : spec_(spec), registry_(registry), by_id_(spec.nodes) {}
 
   std::vector<Problem> run() {
     check_top_level();
@@ -140,7 +141,7 @@ class Checker {
     const NodeSpec& node = spec_.nodes[i];
     n.spec = &node;
     n.pointer = child("/nodes", node.id);
-    if (!by_id_.emplace(node.id, i).second) {
+    if (!by_id_.insert(i)) {
       n.duplicate = true;
       report(n.pointer, "duplicate-id", "node id '" + node.id + "' is used by more than one node");
       return;
@@ -249,8 +250,7 @@ class Checker {
 
   // --- pass 3 ---------------------------------------------------------------
   std::size_t find(const std::string& id) const {
-    auto it = by_id_.find(id);
-    return it == by_id_.end() ? kNone : it->second;
+    return by_id_.find(id);
   }
 
   // "unknown node 'x' (did you mean 'y'?)"; `suggested`, when given, is set to y's index or kNone.
@@ -598,7 +598,7 @@ class Checker {
   const Registry& registry_;
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
-  std::unordered_map<std::string_view, std::size_t> by_id_;
+  detail::IdIndex by_id_;
   std::vector<GraphEdge> edges_;
   std::vector<std::vector<std::size_t>> adjacency_;  // node -> its graph edges, in edge order
   std::vector<const Type*> out_type_;
