@@ -136,6 +136,16 @@ TEST_CASE("a C++ pipeline and its JSON twin: the same spec, the same results at 
   }
 }
 
+TEST_CASE("a compiled C++ pipeline gives run()'s result on every run") {
+  Pipeline p = sum_of_squares_pipeline();
+  const std::string once = braid::outputs_to_json_text(p.run(threads(2)));
+  braid::Program compiled = p.compile(threads(2));
+  for (int run = 0; run < 3; ++run) CHECK(braid::outputs_to_json_text(compiled.run()) == once);
+  braid::Program moved = std::move(compiled);
+  CHECK(braid::outputs_to_json_text(moved.run()) == once);
+  CHECK(moved.threads() == 2);
+}
+
 TEST_CASE("to_json, loaded back, is the same spec") {
   Pipeline p = sum_of_squares_pipeline();
   p.threads(3);

@@ -224,6 +224,9 @@ class Pipeline {
   /// braid::run(spec(), registry(), options): validates, then runs. Throws as
   /// braid::run (SpecError, NodeError naming node id, kind and tag, ...).
   Result run(const RunOptions& options = {}) const;
+  /// braid::Program(spec(), registry(), options): validated and built once,
+  /// to run() many times. It borrows registry(): the pipeline must outlive it.
+  Program compile(const RunOptions& options = {}) const;
   /// spec() as pipeline JSON text (format version 1, indented by 2):
   /// load_spec(to_json()) gives spec() back.
   std::string to_json() const;

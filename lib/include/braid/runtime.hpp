@@ -159,6 +159,9 @@ class Program {
   ~Program();
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
+  /// A moved-from Program may only be destroyed or assigned to.
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
 
   /// Runs the pipeline once, with options.observer and options.cancel;
   /// options.threads and options.executor must be unset or what the Program

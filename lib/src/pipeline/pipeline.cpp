@@ -94,6 +94,8 @@ void Pipeline::validate() const { braid::validate(spec(), registry_); }
 
 Result Pipeline::run(const RunOptions& options) const { return braid::run(spec(), registry_, options); }
 
+Program Pipeline::compile(const RunOptions& options) const { return Program(spec(), registry_, options); }
+
 std::string Pipeline::to_json() const { return spec_to_json(spec()).dump(2); }
 
 }  // namespace braid

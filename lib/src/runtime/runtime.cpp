@@ -947,6 +947,8 @@ Program::Program(const PipelineSpec* borrowed, const Registry& registry, const R
 }
 
 Program::~Program() = default;
+Program::Program(Program&&) noexcept = default;
+Program& Program::operator=(Program&&) noexcept = default;
 
 std::size_t Program::threads() const noexcept { return impl_->executor->threads(); }
 double Program::validate_seconds() const noexcept { return impl_->validate_seconds; }
