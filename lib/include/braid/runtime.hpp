@@ -159,9 +159,10 @@ class Program {
   ~Program();
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
-  /// A moved-from Program may only be destroyed or assigned to.
-  Program(Program&&) noexcept;
-  Program& operator=(Program&&) noexcept;
+  /// Takes over `other`'s graph; a moved-from Program may only be destroyed or assigned to.
+  Program(Program&& other) noexcept;
+  /// Takes over `other`'s graph, destroying this one's.
+  Program& operator=(Program&& other) noexcept;
 
   /// Runs the pipeline once, with options.observer and options.cancel;
   /// options.threads and options.executor must be unset or what the Program
