@@ -172,6 +172,21 @@ braid::RunOptions threads(std::size_t n) {
   return o;
 }
 
+/// Items 0..4 never reach the join's port b, so they stay in flight: the
+/// window of 3 fills and the stream stops after 4 items.
+PipelineBuilder stalled_stream() {
+  PipelineBuilder b("stalled");
+  b.node("items", "test.count").param("n", 21).source_max_in_flight(3);
+  b.node("late", "filter.range").param("min", 5);
+  b.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
+  b.node("all", "gather.concat");
+  b.node("result", "sink.output");
+  b.edge("items -> both.a");
+  b.edge("items -> late -> both.b");
+  b.edge("both -> all -> result");
+  return b;
+}
+
 }  // namespace
 
 TEST_CASE("the seed pipeline sums 1..10 in 4 chunks") {
@@ -352,15 +367,7 @@ TEST_CASE("a stream whose window fills with items that never complete is an erro
   // window of 3 fills, the source stops pulling, and the graph goes idle with
   // most of the stream unread. The run must say so rather than pass what it
   // has for the whole stream.
-  PipelineBuilder b("stalled");
-  b.node("items", "test.count").param("n", 21).source_max_in_flight(3);
-  b.node("late", "filter.range").param("min", 5);
-  b.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
-  b.node("all", "gather.concat");
-  b.node("result", "sink.output");
-  b.edge("items -> both.a");
-  b.edge("items -> late -> both.b");
-  b.edge("both -> all -> result");
+  PipelineBuilder b = stalled_stream();
   for (std::size_t t : {1, 2, 4}) {
     CAPTURE(t);
     try {
@@ -856,16 +863,7 @@ TEST_CASE("a Program's run after a failed, a cancelled or an incomplete run star
   CHECK(flow.committed.load());
 
   // incomplete: the same error each time, nothing left over from the last run
-  PipelineBuilder b("stalled");
-  b.node("items", "test.count").param("n", 21).source_max_in_flight(3);
-  b.node("late", "filter.range").param("min", 5);
-  b.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
-  b.node("all", "gather.concat");
-  b.node("result", "sink.output");
-  b.edge("items -> both.a");
-  b.edge("items -> late -> both.b");
-  b.edge("both -> all -> result");
-  braid::Program stalled(b.build(), registry(), threads(2));
+  braid::Program stalled(stalled_stream().build(), registry(), threads(2));
   for (int run = 0; run < 3; ++run) {
     CAPTURE(run);
     try {
