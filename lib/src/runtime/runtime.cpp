@@ -154,15 +154,35 @@ struct GatherState {
   tbb::concurrent_vector<Message> stream;  // depth-0 messages: members of a whole stream
 };
 
-/// What a join holds while its keys fill.
+/// What a join holds while its keys fill. Most joins wait for one key at a
+/// time (a task graph's one item; a stream's items arriving in step), so the
+/// first pending key lives in the state itself, its values reused from key to
+/// key without allocating; keys pending beside it go to a hash table.
 struct JoinState {
   struct Pending {
-    std::vector<Value> values;
+    std::vector<Value> values;  // per port; empty until its message arrived
     std::size_t arrived = 0;
   };
   std::vector<std::string> ports;
   tbb::spin_mutex mutex;  // the node's own, as a gather's
-  std::unordered_map<Tag, Pending, TagHash> pending;
+  bool first_used = false;
+  Tag first_tag;
+  Pending first;
+  std::unordered_map<Tag, Pending, TagHash> more;
+
+  bool empty() const { return !first_used && more.empty(); }
+  void clear() {
+    first_used = false;
+    first.values.clear();
+    first.arrived = 0;
+    more.clear();
+  }
+  /// Calls f(tag, pending) for every key still waiting.
+  template <class F>
+  void for_each(F&& f) const {
+    if (first_used) f(first_tag, first);
+    for (const auto& [tag, p] : more) f(tag, p);
+  }
 };
 
 /// Messages counted in a Ledger, `weight` per message.
@@ -173,12 +193,16 @@ struct Account {
 
 /// One braid node, compiled.
 struct CompiledNode {
-  std::size_t index = 0;                // in PipelineSpec::nodes
-  std::vector<std::size_t> successors;  // indices of the nodes its output feeds
+  // What every run touches (prepare, the body's calls, release) first, close
+  // together: a graph of 100k nodes visits each once per run, a cache miss a line.
+  std::unique_ptr<NodeBody> body;
   const NodeSpec* spec = nullptr;
   const Kind* kind = nullptr;
-  std::unique_ptr<NodeBody> body;
+  std::size_t index = 0;  // in PipelineSpec::nodes
   std::vector<Semaphore*> resources;
+  std::optional<NodeConfig> config;  // what the kind's factory is given, each run
+
+  std::vector<std::size_t> successors;  // indices of the nodes its output feeds
   std::vector<std::string> input_names;
   std::vector<flow::receiver<Message>*> inputs;  // one per input port
   std::vector<flow::sender<Message>*> outputs;   // every sender of the output port
@@ -272,17 +296,36 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
 /// Files `in` under its tag on `port`; returns the record when every port has one.
 std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message& in) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
-  auto [it, created] = j.pending.try_emplace(in.tag);
-  if (created) it->second.values.resize(j.ports.size());
-  JoinState::Pending& p = it->second;
-  if (!p.values[port].empty())
+  JoinState::Pending* p = nullptr;
+  std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
+  if (j.first_used && j.first_tag == in.tag) {
+    p = &j.first;
+  } else if (it = j.more.find(in.tag); it != j.more.end()) {
+    p = &it->second;
+  } else if (!j.first_used) {
+    j.first_used = true;
+    j.first_tag = in.tag;
+    p = &j.first;
+    p->values.resize(j.ports.size());
+  } else {
+    it = j.more.try_emplace(in.tag).first;
+    p = &it->second;
+    p->values.resize(j.ports.size());
+  }
+  if (!p->values[port].empty())
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-  p.values[port] = in.value;
-  if (++p.arrived < j.ports.size()) return std::nullopt;
+  p->values[port] = in.value;
+  if (++p->arrived < j.ports.size()) return std::nullopt;
   std::vector<std::pair<std::string, Value>> fields;
   fields.reserve(j.ports.size());
-  for (std::size_t i = 0; i < j.ports.size(); ++i) fields.emplace_back(j.ports[i], std::move(p.values[i]));
-  j.pending.erase(it);
+  for (std::size_t i = 0; i < j.ports.size(); ++i) fields.emplace_back(j.ports[i], std::move(p->values[i]));
+  if (p == &j.first) {
+    for (Value& v : p->values) v = Value();  // moved from: empty again, the vector kept for the next key
+    p->arrived = 0;
+    j.first_used = false;
+  } else {
+    j.more.erase(it);
+  }
   return Message{in.tag, Value::of(Record(std::move(fields)))};
 }
 
@@ -293,9 +336,10 @@ class Compiler {
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
+    storage_.reserve(spec_.nodes.size());  // never grows again: nodes_ points into it
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
-      nodes_.push_back(std::make_unique<CompiledNode>());
+      nodes_.push_back(&storage_.emplace_back());
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
       by_id_.insert(nodes_.size() - 1);
@@ -303,25 +347,37 @@ class Compiler {
     for (const EdgeSpec& e : spec_.edges) connect(e);
     order_ = topological_order();
     plan_accounts();
+    for (CompiledNode* node : order_)
+      if (node->gather) gathers_.push_back(node);
+    for (const auto& node : nodes_) {
+      if (node->pump) sources_.push_back(node);
+      if (node->kind->shape == Shape::kSink) sinks_.push_back(node);
+      if (node->gather || node->join) holders_.push_back(node);
+      if (node->sequencer) sequenced_.push_back(node);
+    }
   }
 
   /// Ready for a run: every node's body made afresh, every count, group, key
   /// and source back at its start. A factory that throws fails the run before
-  /// anything ran (NodeError with the node's id and kind).
-  void prepare() {
-    for (const auto& node : nodes_) {
-      make_body(*node);
+  /// anything ran (NodeError with the node's id and kind). After a run that
+  /// completed (`clean`) no group or key is left waiting: they are not visited.
+  void prepare(bool clean) {
+    for (const auto& node : nodes_) make_body(*node);
+    for (CompiledNode* node : sources_) {
       node->pending.reset();
       node->items = 0;
       node->ended = false;
       node->nudged_at = UINT64_MAX;
-      if (node->window) node->window->reset();
-      if (node->sequencer) node->sequencer->reset();
+      node->window->reset();
+    }
+    for (CompiledNode* node : sequenced_) node->sequencer->reset();
+    if (clean) return;
+    for (CompiledNode* node : holders_) {
       if (node->gather) {
         node->gather->groups.clear();
         node->gather->stream.clear();
       }
-      if (node->join) node->join->pending.clear();
+      if (node->join) node->join->clear();
     }
   }
 
@@ -331,7 +387,7 @@ class Compiler {
   }
 
   void activate_sources() {
-    for (PumpNode* p : pumps_) p->try_put(flow::continue_msg());
+    for (CompiledNode* node : sources_) node->pump->try_put(flow::continue_msg());
   }
 
   /// After the graph went idle: wakes the pump of every source that has not
@@ -341,8 +397,8 @@ class Compiler {
   /// progress is reported by stalled().
   bool nudge() {
     bool any = false;
-    for (const auto& node : nodes_) {
-      if (!node->pump || node->ended || node->nudged_at == node->items) continue;
+    for (CompiledNode* node : sources_) {
+      if ( node->ended || node->nudged_at == node->items) continue;
       node->nudged_at = node->items;
       node->pump->try_put(flow::continue_msg());
       any = true;
@@ -356,16 +412,16 @@ class Compiler {
   /// was never read. The run must not pass for complete.
   std::vector<std::string> stalled() const {
     std::vector<std::string> lines;
-    for (const auto& node : nodes_)
-      if (node->pump && !node->ended)
+    for (CompiledNode* node : sources_)
+      if (!node->ended)
         lines.push_back("node '" + node->spec->id + "' (" + node->kind->name + "): the stream stopped after " +
                         std::to_string(node->items) + " items, its max_in_flight window of " +
                         std::to_string(node->window->limit()) + " full of items that never completed");
     return lines;
   }
 
-  /// Nodes in topological order (ties in document order).
-  std::vector<CompiledNode*> topological() const { return order_; }
+  /// The gathers, in topological order (ties in document order).
+  const std::vector<CompiledNode*>& gathers() const { return gathers_; }
 
   /// Combines a whole stream's members (depth-0 messages) once every source
   /// has ended. Returns whether it emitted anything.
@@ -394,7 +450,8 @@ class Compiler {
   /// What never completed: gather groups and join keys still waiting.
   std::vector<std::string> incomplete() const {
     std::vector<std::string> missing;
-    for (const auto& node : nodes_) {
+    for (CompiledNode* node : holders_) {
+      if ((!node->gather || node->gather->groups.empty()) && (!node->join || node->join->empty())) continue;
       std::string who = "node '" + node->spec->id + "' (" + node->kind->name + ")";
       if (node->gather) {
         std::vector<std::pair<Tag, std::string>> lines;
@@ -410,13 +467,13 @@ class Compiler {
       }
       if (node->join) {
         std::vector<std::pair<Tag, std::string>> lines;
-        for (const auto& [tag, p] : node->join->pending) {
+        node->join->for_each([&](const Tag& tag, const JoinState::Pending& p) {
           std::string have, lack;
           for (std::size_t i = 0; i < p.values.size(); ++i)
             (p.values[i].empty() ? lack : have) +=
                 ((p.values[i].empty() ? lack : have).empty() ? "" : ", ") + node->join->ports[i];
           lines.emplace_back(tag, who + ": tag " + tag.to_string() + " arrived on " + have + " but never on " + lack);
-        }
+        });
         std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         for (auto& l : lines) missing.push_back(std::move(l.second));
       }
@@ -426,8 +483,7 @@ class Compiler {
 
   /// Makes every sink's output visible (in declaration order). False when one failed.
   bool commit() {
-    for (const auto& node : nodes_) {
-      if (node->kind->shape != Shape::kSink) continue;
+    for (CompiledNode* node : sinks_) {
       try {  // not a body run: observers do not see it
         static_cast<SinkBody*>(node->body.get())->commit();
       } catch (...) {
@@ -440,11 +496,10 @@ class Compiler {
 
   /// Every collecting sink's messages, sorted by tag.
   void collect(Result& result) {
-    for (const auto& node : nodes_)
-      if (node->kind->shape == Shape::kSink) {
-        auto* sink = static_cast<SinkBody*>(node->body.get());
-        if (sink->collects()) result.outputs.emplace(node->spec->id, sink->take());
-      }
+    for (CompiledNode* node : sinks_) {
+      auto* sink = static_cast<SinkBody*>(node->body.get());
+      if (sink->collects()) result.outputs.emplace(node->spec->id, sink->take());
+    }
   }
 
   /// Runs `f` (which returns how many messages it emitted) as `node`'s body
@@ -522,6 +577,7 @@ class Compiler {
     node.in.assign(node.input_names.size(), {});
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
+    node.config.emplace(NodeConfig{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr});
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
@@ -559,7 +615,6 @@ class Compiler {
             });
         node.window->set_pump(pump.get());
         node.pump = pump.get();
-        pumps_.push_back(pump.get());
         node.outputs.push_back(&flow::output_port<0>(*pump));
         node.tbb_nodes.push_back(std::move(pump));
         break;
@@ -702,9 +757,8 @@ class Compiler {
     node.body.reset();  // the last run's, before the new one exists
     if (!node.kind->make) return;  // a join without a body
     const NodeSpec& ns = *node.spec;
-    NodeConfig config{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr};
     try {
-      node.body = node.kind->make(config);
+      node.body = node.kind->make(*node.config);
       if (!node.body) throw Error("the kind's factory made no body");
     } catch (...) {
       throw NodeError(ns.id, ns.kind, "", describe_exception(std::current_exception()));
@@ -745,7 +799,7 @@ class Compiler {
     while (!ready.empty()) {
       std::size_t i = ready.back();
       ready.pop_back();
-      order.push_back(nodes_[i].get());
+      order.push_back(nodes_[i]);
       const auto& next = nodes_[i]->successors;
       for (auto it = next.rbegin(); it != next.rend(); ++it)
         if (--indegree[*it] == 0) ready.push_back(*it);
@@ -829,10 +883,18 @@ class Compiler {
   const PipelineSpec& spec_;
   const Registry& registry_;
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
-  std::vector<std::unique_ptr<CompiledNode>> nodes_;
+  // The nodes in one block, in declaration order: a run visits them in
+  // order (making bodies, releasing them), which the prefetcher follows.
+  std::vector<CompiledNode> storage_;
+  std::vector<CompiledNode*> nodes_;  // into storage_
   detail::IdIndex by_id_;
-  std::vector<PumpNode*> pumps_;
   std::vector<CompiledNode*> order_;  // topological
+  // Subsets of the nodes, so that what runs after each run does not visit every node:
+  std::vector<CompiledNode*> gathers_;  // in topological order
+  std::vector<CompiledNode*> sources_;  // in declaration order, as the rest
+  std::vector<CompiledNode*> sinks_;
+  std::vector<CompiledNode*> holders_;  // gathers and joins
+  std::vector<CompiledNode*> sequenced_;  // ordered nodes
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;
 };
@@ -969,7 +1031,8 @@ Result Program::run(const RunOptions& options) {
   p.executor->impl_->arena.execute([&] {
     RunContext& ctx = *p.ctx;
     Compiler& compiler = *p.compiler;
-    if (p.dirty) ctx.graph.reset();  // drops what a failed run left in the nodes' queues
+    const bool clean = !p.dirty;
+    if (!clean) ctx.graph.reset();  // drops what a failed run left in the nodes' queues
     p.dirty = true;
     ctx.begin(options.cancel);
     compiler.set_observer(options.observer, run_start);
@@ -979,7 +1042,7 @@ Result Program::run(const RunOptions& options) {
       Compiler& c;
       ~Release() { c.release_bodies(); }
     } release{compiler};
-    compiler.prepare();
+    compiler.prepare(clean);
     result.build_seconds = seconds_since(build_start);
     if (!ctx.stopping()) {
       compiler.activate_sources();
@@ -988,9 +1051,9 @@ Result Program::run(const RunOptions& options) {
     }
     const std::vector<std::string> stalled = ctx.stopping() ? std::vector<std::string>{} : compiler.stalled();
     ctx.streaming = false;
-    for (CompiledNode* node : compiler.topological()) {
+    for (CompiledNode* node : compiler.gathers()) {
       if (ctx.stopping() || !stalled.empty()) break;  // a stalled stream is not whole: nothing to settle
-      if (node->gather && compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
+      if (compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
     }
     if (!ctx.stopping()) {
       missing = compiler.incomplete();
