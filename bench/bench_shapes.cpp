@@ -9,7 +9,11 @@
 //   layered:   a random layered DAG of width 64, 1..3 predecessors per node
 //
 //   bench_shapes [--threads 1,2] [--repeat 3] [--sizes 1000,10000,100000,1000000] [--shapes chain,tree,...]
-//                [--columns once,rerun]
+//                [--columns once,rerun] [--work-ns 0]
+//
+// --work-ns gives every task (braid's and tbb's) that many nanoseconds of
+// busy work: 0 measures the bare overhead per node, 1000 or more a task graph
+// whose tasks do something.
 //
 // Two times per shape, each braid / tbb::flow:
 //   once: the whole of a single run. braid: validate + build + execute + tear
@@ -22,6 +26,7 @@
 
 #include <oneapi/tbb/flow_graph.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -96,14 +101,30 @@ Dag layered(std::size_t n) {
   return d;
 }
 
+std::int64_t work_ns = 0;  // --work-ns: busy work per task
+
+/// Spins for work_ns nanoseconds.
+void work() {
+  if (work_ns <= 0) return;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(work_ns);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
 class PassBody final : public braid::MapBody {
  public:
-  braid::Value apply(const braid::Value& in) override { return in; }
+  braid::Value apply(const braid::Value& in) override {
+    work();
+    return in;
+  }
 };
 
 class TaskBody final : public braid::MapBody {
  public:
-  braid::Value apply(const braid::Value&) override { return braid::Value::of(std::int64_t{0}); }
+  braid::Value apply(const braid::Value&) override {
+    work();
+    return braid::Value::of(std::int64_t{0});
+  }
 };
 
 class OnceSource final : public braid::SourceBody {
@@ -111,6 +132,7 @@ class OnceSource final : public braid::SourceBody {
   bool next(braid::Value& out) override {
     if (done_) return false;
     done_ = true;
+    work();
     out = braid::Value::of(std::int64_t{0});
     return true;
   }
@@ -119,9 +141,16 @@ class OnceSource final : public braid::SourceBody {
   bool done_ = false;
 };
 
+/// A leaf task (`work`), or the sink after a task that has no successors.
 class DrainSink final : public braid::SinkBody {
  public:
-  void consume(const braid::Message&) override {}
+  explicit DrainSink(bool work) : work_(work) {}
+  void consume(const braid::Message&) override {
+    if (work_) work();
+  }
+
+ private:
+  bool work_;
 };
 
 void add_kinds(braid::Registry& registry) {
@@ -162,12 +191,18 @@ void add_kinds(braid::Registry& registry) {
   leaf.doc = "a task without successors";
   leaf.shape = braid::Shape::kSink;
   leaf.inputs = {braid::PortSpec{"in", {}, ""}};
-  leaf.make = [](const braid::NodeConfig&) { return std::make_unique<DrainSink>(); };
+  leaf.make = [](const braid::NodeConfig&) { return std::make_unique<DrainSink>(true); };
   registry.add(leaf);
+
+  braid::Kind drain = leaf;
+  drain.name = "shape.drain";
+  drain.doc = "the end of a task without successors (no task of its own)";
+  drain.make = [](const braid::NodeConfig&) { return std::make_unique<DrainSink>(false); };
+  registry.add(drain);
 }
 
 /// The DAG as a braid pipeline. A leaf with several predecessors becomes a
-/// task followed by a sink (one node more).
+/// task followed by a sink that does no work (one node more).
 braid::PipelineSpec to_spec(const Dag& d) {
   std::vector<std::size_t> successors(d.size(), 0);
   for (const auto& p : d.preds)
@@ -185,7 +220,7 @@ braid::PipelineSpec to_spec(const Dag& d) {
       b.node(id(i), successors[i] == 0 ? "shape.leaf" : "shape.pass");
     }
     if (k >= 2 && successors[i] == 0) {
-      b.node(id(i) + "_leaf", "shape.leaf");
+      b.node(id(i) + "_leaf", "shape.drain");
       b.edge(braid::Endpoint{id(i), ""}, braid::Endpoint{id(i) + "_leaf", ""});
     }
     for (std::size_t q : d.preds[i])
@@ -203,6 +238,7 @@ class RawGraph {
     nodes_.reserve(d.size());
     for (std::size_t i = 0; i < d.size(); ++i)
       nodes_.push_back(std::make_unique<flow::continue_node<flow::continue_msg>>(g_, [this](const flow::continue_msg&) {
+        work();
         ran_.fetch_add(1, std::memory_order_relaxed);
         return flow::continue_msg();
       }));
@@ -241,9 +277,10 @@ int main(int argc, char** argv) {
   const auto sizes = args.list("--sizes", {1000, 10000, 100000, 1000000});
   const std::string shapes = args.text("--shapes", "chain,tree,wavefront,layered");
   const std::string columns = args.text("--columns", "once,rerun");
+  work_ns = static_cast<std::int64_t>(args.number("--work-ns", 0));
   args.done(
       "bench_shapes [--threads 1,2] [--repeat N] [--sizes N,N,...] [--shapes chain,tree,wavefront,layered] "
-      "[--columns once,rerun]");
+      "[--columns once,rerun] [--work-ns N]");
   const bool want_once = columns.find("once") != std::string::npos;
   const bool want_rerun = columns.find("rerun") != std::string::npos;
 
@@ -251,8 +288,8 @@ int main(int argc, char** argv) {
   braid::register_builtin_kinds(registry);
   add_kinds(registry);
 
-  std::printf("# bench_shapes: median of %d interleaved rounds, hardware threads %d\n", repeat,
-              tbb::info::default_concurrency());
+  std::printf("# bench_shapes: median of %d interleaved rounds, hardware threads %d, work per task %lld ns\n", repeat,
+              tbb::info::default_concurrency(), static_cast<long long>(work_ns));
   std::printf("%-10s %9s %-7s %11s %11s %9s %11s %11s %9s %10s\n", "shape", "nodes", "threads", "tbb once",
               "braid once", "ratio", "tbb rerun", "braid rerun", "ratio", "validate");
   bool right = true;

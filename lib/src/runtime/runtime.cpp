@@ -1,11 +1,13 @@
 // The runtime: a validated spec becomes a tbb::flow::graph run inside a
 // tbb::task_arena.
 //
-// Every braid node becomes one tbb::flow node per input port (a join has
-// several) and every edge a make_edge between them, all carrying Message:
+// Every braid node becomes one tbb::flow node and every edge a make_edge, all
+// carrying Message:
 //   source  -> multifunction_node<continue_msg, tuple<Message>> (its pump)
 //   map     -> function_node<Message, Message>
-//   flat map, gather, join port -> multifunction_node<Message, tuple<Message>>
+//   flat map, gather -> multifunction_node<Message, tuple<Message>>
+//   join    -> function_node<Message, Message> for its body, fed by one
+//              JoinPort per input port (a receiver that files messages by key)
 //   sink    -> function_node<Message, continue_msg>
 // A source is a pump, a serial multifunction_node that emits items while its
 // window has credits for them (at most max_in_flight items inside; stream.hpp
@@ -33,6 +35,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -191,6 +194,28 @@ struct Account {
   std::int64_t weight;
 };
 
+/// A join's input port. It is no tbb::flow node: it files each message under
+/// its key right in the sender's task (a short step under the join's lock), as
+/// a continue_node counts its predecessors in place, and hands the record,
+/// once every port has its message, to the join's one body node. A message
+/// into a join costs no task of its own. (oneTBB's receiver interface: a put
+/// returns the task to run, or SUCCESSFULLY_ENQUEUED when there is none.)
+class JoinPort final : public flow::receiver<Message> {
+ public:
+  JoinPort(flow::graph& g, std::function<void(const Message&)> arrive) : graph_(g), arrive_(std::move(arrive)) {}
+
+ protected:
+  tbb::detail::d1::graph_task* try_put_task(const Message& m) override {
+    arrive_(m);
+    return tbb::detail::d1::SUCCESSFULLY_ENQUEUED;  // taken (or dropped once the run failed)
+  }
+  flow::graph& graph_reference() const override { return graph_; }
+
+ private:
+  flow::graph& graph_;
+  std::function<void(const Message&)> arrive_;
+};
+
 /// One braid node, compiled.
 struct CompiledNode {
   // What every run touches (prepare, the body's calls, release) first, close
@@ -207,6 +232,7 @@ struct CompiledNode {
   std::vector<flow::receiver<Message>*> inputs;  // one per input port
   std::vector<flow::sender<Message>*> outputs;   // every sender of the output port
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
+  std::vector<std::unique_ptr<JoinPort>> join_ports;  // a join's inputs
   std::unique_ptr<GatherState> gather;
   std::unique_ptr<JoinState> join;
 
@@ -215,7 +241,7 @@ struct CompiledNode {
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
   std::vector<Account> out;                       // per message emitted, added before it is put
   std::vector<std::vector<Ledger*>> in;           // per input port: subtracted per message consumed
-  std::vector<Account> net;                       // a map's out minus in, zero weights dropped
+  std::vector<Account> net;                       // a map's or join's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
   PumpNode* pump = nullptr;                       // a source's
   std::optional<Message> pending;                 // a source's item made, waiting for a credit
@@ -530,6 +556,42 @@ class Compiler {
   }
 
  private:
+  /// A message into `node`'s join port `port` (JoinPort, in the sender's
+  /// task): files it under its key, and puts the record to `body` when the key
+  /// is complete. An arrival that leaves its key waiting is observed as a body
+  /// of its own without outputs; the one that completes the key is part of
+  /// the record's body (the body node's), so a join's bodies are its messages in.
+  void join_port_put(CompiledNode& node, std::size_t port, const Message& in, flow::receiver<Message>& body) {
+    if (ctx_.stopping()) return;
+    const Tag* tag = &in.tag;
+    std::optional<Message> done;
+    const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
+    try {
+      done = join_arrive(*node.join, port, in);
+    } catch (...) {
+      fail(node, tag);
+      if (observer_) observe_arrival(node, tag, begin_ns, true);
+      return;
+    }
+    if (done)
+      body.try_put(std::move(*done));
+    else if (observer_)
+      observe_arrival(node, tag, begin_ns, false);
+  }
+
+  void observe_arrival(const CompiledNode& node, const Tag* tag, std::int64_t begin_ns, bool failed) {
+    BodyEvent event;
+    event.node = node.index;
+    event.tag = tag;
+    const int slot = tbb::this_task_arena::current_thread_index();
+    event.worker = slot < 0 ? 0 : static_cast<std::size_t>(slot);
+    event.begin_ns = begin_ns;
+    observer_->on_begin(event);
+    event.end_ns = elapsed_ns();
+    event.failed = failed;
+    observer_->on_end(event);
+  }
+
   void fail(const CompiledNode& node, const Tag* tag) {
     ctx_.fail(NodeError(node.spec->id, node.kind->name, tag ? tag->to_string() : "",
                         describe_exception(std::current_exception())));
@@ -682,25 +744,26 @@ class Compiler {
       case Shape::kJoin: {
         node.join = std::make_unique<JoinState>();
         node.join->ports = node.input_names;
+        // The body node: the join's body (optional, make_body) on each complete record.
+        add_node<MapNodeOf>(node, flow::unlimited, [this, n](const Message& record) -> Message {
+          auto* body = static_cast<MapBody*>(n->body.get());
+          Message out{record.tag, Value()};
+          const Tag* tag = &record.tag;
+          guard(*n, tag, [&]() -> std::size_t {
+            out.value = body ? body->apply(record.value) : record.value;
+            if (out.value.empty()) throw Error("the body returned an empty value");
+            return 1;
+          });
+          // each port's message stayed counted until the record left: out, less them, before the graph puts `out`
+          if (ctx_.streaming) add_counts(n->net, record.tag.item());
+          return out;
+        });
+        auto* body_node = node.inputs.back();
+        node.inputs.clear();  // the ports are the inputs; the body node is fed by them only
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
-          add_node<FlatMapNodeOf>(
-              node, flow::unlimited, [this, n, port](const Message& in, FlatMapNode::output_ports_type& ports) {
-                auto* body = static_cast<MapBody*>(n->body.get());  // a join's is optional (make_bodies)
-                const Tag* tag = &in.tag;
-                const bool streaming = ctx_.streaming;
-                bool joined = false;
-                guard(*n, tag, [&]() -> std::size_t {
-                  std::optional<Message> done = join_arrive(*n->join, port, in);
-                  if (!done) return 0;
-                  joined = true;
-                  if (body) done->value = body->apply(done->value);
-                  if (streaming) add_counts(n->out, in.tag.item());
-                  std::get<0>(ports).try_put(std::move(*done));
-                  return 1;
-                });
-                if (streaming && joined)  // each port's message stayed counted until the record left
-                  for (const auto& ledgers : n->in) remove_counts(ledgers, in.tag.item());
-              });
+          node.join_ports.push_back(std::make_unique<JoinPort>(
+              g, [this, n, port, body_node](const Message& in) { join_port_put(*n, port, in, *body_node); }));
+          node.inputs.push_back(node.join_ports.back().get());
         }
         break;
       }
@@ -749,7 +812,7 @@ class Compiler {
     if constexpr (std::is_base_of_v<flow::sender<Message>, N>)
       node.outputs.push_back(made.get());  // a map
     else if constexpr (!std::is_base_of_v<flow::sender<flow::continue_msg>, N>)
-      node.outputs.push_back(&flow::output_port<0>(*made));  // a flat map, gather or join port
+      node.outputs.push_back(&flow::output_port<0>(*made));  // a flat map or gather
     node.tbb_nodes.push_back(std::move(made));
   }
 
@@ -831,7 +894,7 @@ class Compiler {
     for (const auto& x : nodes_)
       if (x->spec->ordered) plan_sequencer(*x);
     for (const auto& node : nodes_)
-      if (node->kind->shape == Shape::kMap) node->net = net_of(*node);
+      if (node->kind->shape == Shape::kMap || node->kind->shape == Shape::kJoin) node->net = net_of(*node);
   }
 
   void plan_sequencer(CompiledNode& x) {
@@ -865,16 +928,18 @@ class Compiler {
     }
   }
 
-  /// A map consumes one message per message it emits: the net per ledger.
+  /// A map consumes one message per message it emits, a join one per port
+  /// per record: the net per ledger, added at once (one atomic, or none).
   static std::vector<Account> net_of(const CompiledNode& node) {
     std::vector<Account> net = node.out;
-    for (Ledger* l : node.in.at(0)) {
-      auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == l; });
-      if (it == net.end())
-        net.push_back(Account{l, -1});
-      else
-        it->weight -= 1;
-    }
+    for (const std::vector<Ledger*>& port : node.in)
+      for (Ledger* l : port) {
+        auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == l; });
+        if (it == net.end())
+          net.push_back(Account{l, -1});
+        else
+          it->weight -= 1;
+      }
     net.erase(std::remove_if(net.begin(), net.end(), [](const Account& a) { return a.weight == 0; }), net.end());
     return net;
   }
