@@ -634,7 +634,10 @@ class Compiler {
     for (const std::string& r : ns.uses) node.resources.push_back(semaphores_.at(r).get());
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
-    for (const PortSpec& p : node.kind->input_ports(ns.params)) node.input_names.push_back(p.name);
+    if (node.kind->dynamic_inputs)
+      for (const PortSpec& p : node.kind->dynamic_inputs(ns.params)) node.input_names.push_back(p.name);
+    else
+      for (const PortSpec& p : node.kind->inputs) node.input_names.push_back(p.name);  // not copied first
     node.predecessors.assign(node.input_names.size(), 0);
     node.in.assign(node.input_names.size(), {});
     if (!node.kind->make && node.kind->shape != Shape::kJoin)

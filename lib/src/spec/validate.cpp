@@ -69,12 +69,12 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
 
 struct NodeInfo {
   const NodeSpec* spec = nullptr;
-  std::string pointer;         // "/nodes/ID"
   const Kind* kind = nullptr;  // nullptr: unknown, so are its ports and types
   bool duplicate = false;      // an id already used by an earlier node: ignored after pass 2
   bool param_problems = false;
   bool inputs_known = false;  // false when dynamic inputs could not be computed
-  std::vector<PortSpec> inputs;
+  const std::vector<PortSpec>* kind_inputs = nullptr;  // the kind's own ports, when it has no dynamic_inputs
+  std::vector<PortSpec> own_inputs;                     // else the ports its dynamic_inputs gave
   std::vector<std::size_t> input_edge;  // per input port: the graph edge feeding it, or kNone
   std::size_t output_edges = 0;
   bool in_bad_edge_as_from = false;  // named by an edge that had a problem
@@ -82,6 +82,9 @@ struct NodeInfo {
 
   // "node 'stats' (join)"
   std::string title() const { return "node '" + spec->id + "' (" + spec->kind + ")"; }
+  const std::vector<PortSpec>& inputs() const { return kind_inputs ? *kind_inputs : own_inputs; }
+  // "/nodes/ID", made when a problem is reported (not for every node)
+  std::string pointer() const { return child("/nodes", spec->id); }
 };
 
 // An edge between two known nodes, with no problem: what cycles, types and depths follow.
@@ -140,19 +143,18 @@ class Checker {
     NodeInfo& n = nodes_[i];
     const NodeSpec& node = spec_.nodes[i];
     n.spec = &node;
-    n.pointer = child("/nodes", node.id);
     if (!by_id_.insert(i)) {
       n.duplicate = true;
-      report(n.pointer, "duplicate-id", "node id '" + node.id + "' is used by more than one node");
+      report(n.pointer(), "duplicate-id", "node id '" + node.id + "' is used by more than one node");
       return;
     }
     if (!detail::is_node_id(node.id))
-      report(n.pointer, "bad-id", "invalid node id '" + node.id + "': ids match [A-Za-z_][A-Za-z0-9_-]*");
+      report(n.pointer(), "bad-id", "invalid node id '" + node.id + "': ids match [A-Za-z_][A-Za-z0-9_-]*");
 
     if (node.kind.empty()) {
-      report(child(n.pointer, "kind"), "missing-key", "missing required key 'kind'");
+      report(child(n.pointer(), "kind"), "missing-key", "missing required key 'kind'");
     } else if (!(n.kind = registry_.find(node.kind))) {
-      report(child(n.pointer, "kind"), "unknown-kind",
+      report(child(n.pointer(), "kind"), "unknown-kind",
              "unknown kind '" + node.kind + "'" + suggestion(node.kind, registry_.names(), " (see 'braid kinds')"));
     }
     if (n.kind) {
@@ -165,7 +167,7 @@ class Checker {
       if (spec_.resources.count(name)) continue;
       std::vector<std::string> declared;
       for (const auto& r : spec_.resources) declared.push_back(r.first);
-      report(child(n.pointer, "uses") + "/" + std::to_string(u), "unknown-resource",
+      report(child(n.pointer(), "uses") + "/" + std::to_string(u), "unknown-resource",
              "unknown resource '" + name + "'" + suggestion(name, declared, " (declare it under \"resources\")"));
     }
   }
@@ -173,56 +175,59 @@ class Checker {
   void check_params(NodeInfo& n) {
     const Kind& kind = *n.kind;
     const Params& params = n.spec->params;
-    const std::string base = child(n.pointer, "params");
+    auto base = [&] { return child(n.pointer(), "params"); };  // made when a problem is reported
     const std::size_t before = problems_.size();
-    std::vector<std::string> names;
-    for (const ParamSpec& p : kind.params) names.push_back(p.name);
 
     if (!params.json().is_object()) {  // Params::json() is writable
-      report(base, "bad-type", "must be an object, " + param::describe(params.json()));
+      report(base(), "bad-type", "must be an object, " + param::describe(params.json()));
       n.param_problems = true;
-      n.input_edge.assign(n.inputs.size(), kNone);
+      n.input_edge.assign(n.inputs().size(), kNone);
       return;
     }
     for (const auto& [name, value] : params.json().items()) {
       auto it = std::find_if(kind.params.begin(), kind.params.end(),
                              [&, &key = name](const ParamSpec& p) { return p.name == key; });
       if (it == kind.params.end()) {
+        std::vector<std::string> names;
+        for (const ParamSpec& p : kind.params) names.push_back(p.name);
         std::string takes =
             names.empty() ? " (" + kind.name + " takes none)" : " (" + kind.name + " takes: " + join(names) + ")";
-        report(child(base, name), "unknown-param", "unknown parameter" + suggestion(name, names, takes));
+        report(child(base(), name), "unknown-param", "unknown parameter" + suggestion(name, names, takes));
       } else if (it->check) {
         std::string complaint = it->check(value);
-        if (!complaint.empty()) report(child(base, name), "bad-param", complaint);
+        if (!complaint.empty()) report(child(base(), name), "bad-param", complaint);
       }
     }
     for (const ParamSpec& p : kind.params)
       if (p.required && !params.has(p.name))
-        report(child(base, p.name), "missing-param", "missing required parameter: " + p.type);
+        report(child(base(), p.name), "missing-param", "missing required parameter: " + p.type);
 
     if (problems_.size() == before && kind.check_params) {
       try {
-        for (const auto& [suffix, message] : kind.check_params(params)) report(base + suffix, "bad-param", message);
+        for (const auto& [suffix, message] : kind.check_params(params)) report(base() + suffix, "bad-param", message);
       } catch (const std::exception& e) {
-        report(base, "bad-param", e.what());
+        report(base(), "bad-param", e.what());
       }
     }
     n.param_problems = problems_.size() != before;
 
     try {
-      n.inputs = kind.input_ports(params);
+      if (kind.dynamic_inputs)
+        n.own_inputs = kind.dynamic_inputs(params);
+      else
+        n.kind_inputs = &kind.inputs;  // not copied: most kinds' ports do not depend on params
       n.inputs_known = true;
     } catch (const std::exception& e) {
-      if (!n.param_problems) report(base, "bad-param", e.what());
+      if (!n.param_problems) report(base(), "bad-param", e.what());
       n.param_problems = true;
     }
-    n.input_edge.assign(n.inputs.size(), kNone);
+    n.input_edge.assign(n.inputs().size(), kNone);
   }
 
   void check_concurrency(const NodeInfo& n) {
     const auto& c = n.spec->concurrency;
     if (n.kind->shape == Shape::kSource && c && c->value() != 1)
-      report(child(n.pointer, "concurrency"), "bad-concurrency",
+      report(child(n.pointer(), "concurrency"), "bad-concurrency",
              "a source runs serially; remove concurrency or set \"serial\"");
   }
 
@@ -231,20 +236,20 @@ class Checker {
     const Shape shape = n.kind->shape;
     if (node.max_in_flight) {
       if (shape != Shape::kSource)
-        report(child(n.pointer, "max_in_flight"), "not-a-source",
+        report(child(n.pointer(), "max_in_flight"), "not-a-source",
                "only a source's items are bounded; " + n.title() + " is a " + to_string(shape) +
                    " (set max_in_flight on its source or at the top level)");
       else
-        check_max_in_flight(child(n.pointer, "max_in_flight"), *node.max_in_flight);
+        check_max_in_flight(child(n.pointer(), "max_in_flight"), *node.max_in_flight);
     }
     if (!node.ordered) return;
     if (shape == Shape::kSource)
-      report(child(n.pointer, "ordered"), "bad-ordered", "a source has no input to order");
+      report(child(n.pointer(), "ordered"), "bad-ordered", "a source has no input to order");
     else if (shape == Shape::kJoin)
-      report(child(n.pointer, "ordered"), "bad-ordered",
+      report(child(n.pointer(), "ordered"), "bad-ordered",
              "a join's inputs cannot be ordered; order the node it feeds instead");
     else if (node.concurrency && node.concurrency->value() != 1)
-      report(child(n.pointer, "concurrency"), "bad-concurrency",
+      report(child(n.pointer(), "concurrency"), "bad-concurrency",
              "an ordered node runs serially; remove concurrency or set \"serial\"");
   }
 
@@ -307,7 +312,7 @@ class Checker {
         std::size_t& feeder = nodes_[to].input_edge[port];
         if (feeder != kNone)
           report(pointer, "duplicate-input",
-                 "input '" + edge.to.node + "." + nodes_[to].inputs[port].name + "' is already connected by " +
+                 "input '" + edge.to.node + "." + nodes_[to].inputs()[port].name + "' is already connected by " +
                      edges_[feeder].pointer);
       }
       if (problems_.size() != before) {
@@ -337,7 +342,7 @@ class Checker {
   // The input port `end` names, or kNone when it names none or the ports are unknown.
   std::size_t check_to_port(const NodeInfo& n, const Endpoint& end, const std::string& pointer) {
     if (!n.kind || !n.inputs_known) return kNone;
-    const auto& inputs = n.inputs;
+    const auto& inputs = n.inputs();
     if (inputs.empty()) {
       report(pointer, "unknown-port", n.title() + " has no input port");
       return kNone;
@@ -366,11 +371,11 @@ class Checker {
     for (const NodeInfo& n : nodes_) {
       if (n.duplicate || !n.kind) continue;
       if (!n.in_bad_edge_as_to)
-        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+        for (std::size_t i = 0; i < n.inputs().size(); ++i)
           if (n.input_edge[i] == kNone)
-            report(n.pointer, "unconnected-input", "input '" + n.inputs[i].name + "' is not connected");
+            report(n.pointer(), "unconnected-input", "input '" + n.inputs()[i].name + "' is not connected");
       if (!n.in_bad_edge_as_from && !n.kind->outputs.empty() && n.output_edges == 0)
-        report(n.pointer, "unconnected-output",
+        report(n.pointer(), "unconnected-output",
                "output '" + n.kind->outputs.front().name + "' is not connected; its results would be lost");
     }
   }
@@ -504,19 +509,19 @@ class Checker {
     const NodeInfo& n = nodes_[v];
     if (!n.kind) return;
     bool mismatch = false;
-    std::vector<const Type*> arriving(n.inputs.size(), nullptr);
-    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+    std::vector<const Type*> arriving(n.inputs().size(), nullptr);
+    for (std::size_t i = 0; i < n.inputs().size(); ++i) {
       if (n.input_edge[i] == kNone) continue;
       const GraphEdge& e = edges_[n.input_edge[i]];
       const Type* type = arriving[i] = out_type_[e.from];
-      const auto& accepts = n.inputs[i].types;
+      const auto& accepts = n.inputs()[i].types;
       if (!type || accepts.empty() || std::find(accepts.begin(), accepts.end(), type->name()) != accepts.end())
         continue;
       mismatch = true;
       const NodeInfo& from = nodes_[e.from];
       report(e.pointer, "type-mismatch",
              "type mismatch: '" + from.spec->id + "." + from.kind->outputs.front().name + "' gives " + type->name() +
-                 ", '" + n.spec->id + "." + n.inputs[i].name + "' accepts " + join(accepts));
+                 ", '" + n.spec->id + "." + n.inputs()[i].name + "' accepts " + join(accepts));
     }
     if (n.kind->outputs.empty() || mismatch || n.param_problems) return;
     if (n.kind->infer) {
@@ -528,7 +533,7 @@ class Checker {
         error = e.what();
       }
       if (!error.empty())
-        report(n.pointer, "type-mismatch", error);
+        report(n.pointer(), "type-mismatch", error);
       else
         out_type_[v] = type;
     } else if (n.kind->outputs.front().types.size() == 1) {
@@ -543,23 +548,23 @@ class Checker {
     if (n.kind->shape == Shape::kSource) in = 0;
     std::vector<std::string> arrivals;  // "port: depth", for a join's complaint
     bool differ = false;
-    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+    for (std::size_t i = 0; i < n.inputs().size(); ++i) {
       if (n.input_edge[i] == kNone) continue;
       auto d = depth_[edges_[n.input_edge[i]].from];
       if (!d) continue;
-      arrivals.push_back(n.inputs[i].name + ": " + std::to_string(*d));
+      arrivals.push_back(n.inputs()[i].name + ": " + std::to_string(*d));
       if (in && *in != *d) differ = true;
       in = in ? std::max(*in, *d) : *d;
     }
     if (!in) return;
     if (differ && n.kind->shape == Shape::kJoin) {
-      report(n.pointer, "depth-mismatch",
+      report(n.pointer(), "depth-mismatch",
              "inputs arrive at different split depths (" + join(arrivals) + "); their tags can never match");
       return;
     }
     int out = std::max(0, *in + n.kind->depth_change);  // a gather at depth 0 gathers a whole stream
     if (out > static_cast<int>(Tag::kMaxDepth)) {
-      report(n.pointer, "too-deep",
+      report(n.pointer(), "too-deep",
              "splits nested " + std::to_string(out) + " deep; at most " + std::to_string(Tag::kMaxDepth) +
                  " are supported");
       return;
@@ -588,7 +593,7 @@ class Checker {
       std::sort(sources.begin(), sources.end());
       std::vector<std::string> ids;
       for (std::size_t s : sources) ids.push_back(spec_.nodes[s].id);
-      report(child(nodes_[x].pointer, "ordered"), "ordered-sources",
+      report(child(nodes_[x].pointer(), "ordered"), "ordered-sources",
              "an ordered node needs exactly one source upstream, found " + std::to_string(ids.size()) + " (" +
                  join(ids) + ")");
     }
