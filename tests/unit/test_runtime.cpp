@@ -266,6 +266,88 @@ TEST_CASE("a join kind with a body applies it to the record: a task with several
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
 }
 
+TEST_CASE("a map or join body that returns nothing, or a join port given one tag twice, fails the run") {
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  struct Nothing final : braid::MapBody {
+    Value apply(const Value&) override { return Value(); }
+  };
+  braid::Kind nothing;
+  nothing.name = "test.nothing";
+  nothing.doc = "returns an empty value";
+  nothing.inputs = {braid::PortSpec{"in", {}, ""}};
+  nothing.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  nothing.make = [](const braid::NodeConfig&) { return std::make_unique<Nothing>(); };
+  reg.add(nothing);
+  braid::Kind join_nothing = nothing;
+  join_nothing.name = "test.join_nothing";
+  join_nothing.shape = braid::Shape::kJoin;
+  join_nothing.inputs = {braid::PortSpec{"a", {}, ""}, braid::PortSpec{"b", {}, ""}};
+  reg.add(join_nothing);
+  struct Twice final : braid::FlatMapBody {
+    void apply(const Message& in, braid::Emitter& out) override {
+      out.emit(in.tag, in.value);
+      out.emit(in.tag, in.value);
+    }
+  };
+  braid::Kind twice;
+  twice.name = "test.twice";
+  twice.doc = "emits each message twice, tag and all";
+  twice.shape = braid::Shape::kFlatMap;
+  twice.inputs = {braid::PortSpec{"in", {}, ""}};
+  twice.outputs = {braid::PortSpec{"out", {}, ""}};
+  twice.make = [](const braid::NodeConfig&) { return std::make_unique<Twice>(); };
+  reg.add(twice);
+  struct First final : braid::FlatMapBody {
+    void apply(const Message& in, braid::Emitter& out) override {
+      if (!seen_.exchange(true)) out.emit(in.tag, in.value);
+    }
+    std::atomic<bool> seen_{false};
+  };
+  braid::Kind first = twice;
+  first.name = "test.first";
+  first.doc = "emits the first message it gets";
+  first.make = [](const braid::NodeConfig&) { return std::make_unique<First>(); };
+  reg.add(first);
+
+  PipelineBuilder map("map");
+  map.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  map.node("nothing", "test.nothing");
+  map.node("result", "sink.output");
+  map.edge("numbers -> nothing -> result");
+  CHECK_THROWS_WITH_AS(braid::run(map.build(), reg, threads(2)),
+                       "node 'nothing' (test.nothing) failed on tag 0: the body returned an empty value",
+                       braid::NodeError);
+
+  PipelineBuilder join("join");
+  join.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  join.node("sum", "reduce.sum");
+  join.node("count", "reduce.count");
+  join.node("both", "test.join_nothing");
+  join.node("result", "sink.output");
+  join.edge("numbers -> sum -> both.a");
+  join.edge("numbers -> count -> both.b");
+  join.edge("both -> result");
+  CHECK_THROWS_WITH_AS(braid::run(join.build(), reg, threads(2)),
+                       "node 'both' (test.join_nothing) failed on tag 0: the body returned an empty value",
+                       braid::NodeError);
+
+  // Both copies reach port a inside twice's body, before `first` (a task of
+  // its own, on the one thread) passes the b half on.
+  PipelineBuilder doubled("doubled");
+  doubled.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  doubled.node("twice", "test.twice");
+  doubled.node("first", "test.first");
+  doubled.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
+  doubled.node("result", "sink.output");
+  doubled.edge("numbers -> twice -> both.a");
+  doubled.edge("twice -> first -> both.b");
+  doubled.edge("both -> result");
+  CHECK_THROWS_WITH_AS(braid::run(doubled.build(), reg, threads(1)),
+                       "node 'both' (join) failed on tag 0: two messages tagged 0 arrived on port 'a'",
+                       braid::NodeError);
+}
+
 TEST_CASE("a throwing node ends the run with its id, kind, tag and message, and the next run works") {
   PipelineBuilder b = sum_of({1, 2, 3, 4, 5, 6, 7, 8}, 4);
   braid::PipelineSpec spec = b.build();
