@@ -189,9 +189,22 @@ struct JoinState {
 };
 
 /// Messages counted in a Ledger, `weight` per message.
+///
+/// A source's window needs its items counted only while the source may still
+/// emit: once it has ended, credits are of no use, and the nodes stop
+/// counting there (`ended`, the window's flag), which spares a task graph
+/// (one item) an atomic on one shared counter per node. Skipping never makes
+/// a count reach zero early: a node that sees the flag set skips both the
+/// messages it adds and the ones it consumes, and whoever consumes a message
+/// it put afterwards sees the flag too; a message added before the flag and
+/// not removed after it only keeps its item from retiring, which no one
+/// waits for any more (the window is reset before the next run). Sequencers'
+/// counts are never skipped (`ended` is null).
 struct Account {
   Ledger* ledger;
   std::int64_t weight;
+  const std::atomic<bool>* ended = nullptr;  // a window's: skip once set
+  bool skip() const { return ended && ended->load(std::memory_order_acquire); }
 };
 
 /// A join's input port. It is no tbb::flow node: it files each message under
@@ -240,7 +253,7 @@ struct CompiledNode {
   std::vector<std::size_t> predecessors;          // per input port: the node feeding it
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
   std::vector<Account> out;                       // per message emitted, added before it is put
-  std::vector<std::vector<Ledger*>> in;           // per input port: subtracted per message consumed
+  std::vector<std::vector<Account>> in;          // per input port: subtracted per message consumed
   std::vector<Account> net;                       // a map's or join's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
   PumpNode* pump = nullptr;                       // a source's
@@ -254,12 +267,13 @@ struct CompiledNode {
 
 /// Adds `weight` x `times` messages of `item` to each account.
 inline void add_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
-  for (const Account& a : accounts) a.ledger->add(item, a.weight * times);
+  for (const Account& a : accounts)
+    if (!a.skip()) a.ledger->add(item, a.weight * times);
 }
 
-/// Subtracts `times` messages of `item` from each ledger.
-inline void remove_counts(const std::vector<Ledger*>& ledgers, std::uint64_t item, std::int64_t times = 1) {
-  for (Ledger* l : ledgers) l->add(item, -times);
+/// Subtracts `weight` x `times` messages of `item` from each account.
+inline void remove_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
+  add_counts(accounts, item, -times);
 }
 
 std::size_t tbb_concurrency(Concurrency c) {
@@ -667,6 +681,7 @@ class Compiler {
                   if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) ||
                       !more) {
                     n->ended = true;  // or failed: then the run fails anyway
+                    n->window->set_ended();
                     return;
                   }
                   add_counts(n->out, n->items);
@@ -889,10 +904,10 @@ class Compiler {
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
       const auto fanout = static_cast<std::int64_t>(node->successors.size());
       for (std::size_t s : sources)
-        if (fanout) node->out.push_back(Account{nodes_[s]->window.get(), fanout});
+        if (fanout) node->out.push_back(window_account(*nodes_[s], fanout));
       for (std::size_t port = 0; port < node->predecessors.size(); ++port)
         for (std::size_t s : nodes_[node->predecessors[port]]->sources)
-          node->in[port].push_back(nodes_[s]->window.get());
+          node->in[port].push_back(window_account(*nodes_[s], 1));
     }
     for (const auto& x : nodes_)
       if (x->spec->ordered) plan_sequencer(*x);
@@ -910,7 +925,7 @@ class Compiler {
     x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *x.inputs.at(0), window);
     auto own = std::find_if(source.out.begin(), source.out.end(), [&](const Account& a) { return a.ledger == &window; });
     if (own == source.out.end())
-      source.out.push_back(Account{&window, 1});
+      source.out.push_back(window_account(source, 1));
     else
       own->weight += 1;
     std::vector<bool> upstream(nodes_.size(), false);  // nodes whose inputs lead to x
@@ -927,21 +942,26 @@ class Compiler {
       std::int64_t toward = 0;  // edges from v that stay upstream of x or reach it
       for (std::size_t w : node.successors) toward += (upstream[w] || w == x.index) ? 1 : 0;
       if (toward) node.out.push_back(Account{x.sequencer.get(), toward});
-      for (auto& ledgers : node.in) ledgers.push_back(x.sequencer.get());
+      for (auto& accounts : node.in) accounts.push_back(Account{x.sequencer.get(), 1});
     }
+  }
+
+  /// `weight` messages per message in `source`'s window.
+  static Account window_account(const CompiledNode& source, std::int64_t weight) {
+    return Account{source.window.get(), weight, &source.window->ended()};
   }
 
   /// A map consumes one message per message it emits, a join one per port
   /// per record: the net per ledger, added at once (one atomic, or none).
   static std::vector<Account> net_of(const CompiledNode& node) {
     std::vector<Account> net = node.out;
-    for (const std::vector<Ledger*>& port : node.in)
-      for (Ledger* l : port) {
-        auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == l; });
+    for (const std::vector<Account>& port : node.in)
+      for (const Account& in : port) {
+        auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == in.ledger; });
         if (it == net.end())
-          net.push_back(Account{l, -1});
+          net.push_back(Account{in.ledger, -in.weight, in.ended});
         else
-          it->weight -= 1;
+          it->weight -= in.weight;
       }
     net.erase(std::remove_if(net.begin(), net.end(), [](const Account& a) { return a.weight == 0; }), net.end());
     return net;

@@ -93,8 +93,15 @@ class Window final : public Ledger {
   /// Where a batch of credits given back sends its wake-up.
   void set_pump(tbb::flow::receiver<tbb::flow::continue_msg>* pump) { pump_ = pump; }
 
+  /// The source said there is no more: from now on its items need no
+  /// credits, so nodes may stop counting their messages here (Account::ended).
+  void set_ended() { ended_.store(true, std::memory_order_release); }
+  /// Set by set_ended(), cleared by reset().
+  const std::atomic<bool>& ended() const { return ended_; }
+
   void reset() override {
     Ledger::reset();
+    ended_.store(false, std::memory_order_relaxed);
     for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
     credits_.store(static_cast<long long>(limit_), std::memory_order_relaxed);
     held_ = 0;
@@ -132,6 +139,7 @@ class Window final : public Ledger {
   long long batch_;     // retirements given back at once
   long long held_ = 0;  // retired, not yet given back (fewer than batch_)
   std::atomic<long long> credits_;
+  std::atomic<bool> ended_{false};
   tbb::flow::receiver<tbb::flow::continue_msg>* pump_ = nullptr;
   std::vector<std::atomic<bool>> retired_;
   tbb::spin_mutex mutex_;
