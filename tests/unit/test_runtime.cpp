@@ -290,12 +290,10 @@ TEST_CASE("a map or join body that returns nothing, or a join port given one tag
       out.emit(in.tag, in.value);
     }
   };
-  braid::Kind twice;
+  braid::Kind twice = *registry().find("test.drop");  // a flat map of anything, as test.drop
   twice.name = "test.twice";
   twice.doc = "emits each message twice, tag and all";
-  twice.shape = braid::Shape::kFlatMap;
-  twice.inputs = {braid::PortSpec{"in", {}, ""}};
-  twice.outputs = {braid::PortSpec{"out", {}, ""}};
+  twice.params.clear();
   twice.make = [](const braid::NodeConfig&) { return std::make_unique<Twice>(); };
   reg.add(twice);
   struct First final : braid::FlatMapBody {
@@ -310,42 +308,41 @@ TEST_CASE("a map or join body that returns nothing, or a join port given one tag
   first.make = [](const braid::NodeConfig&) { return std::make_unique<First>(); };
   reg.add(first);
 
-  PipelineBuilder map("map");
-  map.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
-  map.node("nothing", "test.nothing");
-  map.node("result", "sink.output");
-  map.edge("numbers -> nothing -> result");
-  CHECK_THROWS_WITH_AS(braid::run(map.build(), reg, threads(2)),
-                       "node 'nothing' (test.nothing) failed on tag 0: the body returned an empty value",
-                       braid::NodeError);
+  // numbers ([1, 2], one message) -> ... -> result
+  auto pipeline = [](const char* name) {
+    PipelineBuilder b(name);
+    b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+    b.node("result", "sink.output");
+    return b;
+  };
+  auto fails_with = [&](const PipelineBuilder& b, std::size_t t, const char* text) {
+    CHECK_THROWS_WITH_AS(braid::run(b.build(), reg, threads(t)), text, braid::NodeError);
+  };
 
-  PipelineBuilder join("join");
-  join.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  PipelineBuilder map = pipeline("map");
+  map.node("nothing", "test.nothing");
+  map.edge("numbers -> nothing -> result");
+  fails_with(map, 2, "node 'nothing' (test.nothing) failed on tag 0: the body returned an empty value");
+
+  PipelineBuilder join = pipeline("join");
   join.node("sum", "reduce.sum");
   join.node("count", "reduce.count");
   join.node("both", "test.join_nothing");
-  join.node("result", "sink.output");
   join.edge("numbers -> sum -> both.a");
   join.edge("numbers -> count -> both.b");
   join.edge("both -> result");
-  CHECK_THROWS_WITH_AS(braid::run(join.build(), reg, threads(2)),
-                       "node 'both' (test.join_nothing) failed on tag 0: the body returned an empty value",
-                       braid::NodeError);
+  fails_with(join, 2, "node 'both' (test.join_nothing) failed on tag 0: the body returned an empty value");
 
   // Both copies reach port a inside twice's body, before `first` (a task of
   // its own, on the one thread) passes the b half on.
-  PipelineBuilder doubled("doubled");
-  doubled.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  PipelineBuilder doubled = pipeline("doubled");
   doubled.node("twice", "test.twice");
   doubled.node("first", "test.first");
   doubled.node("both", "join").param("ports", std::vector<std::string>{"a", "b"});
-  doubled.node("result", "sink.output");
   doubled.edge("numbers -> twice -> both.a");
   doubled.edge("twice -> first -> both.b");
   doubled.edge("both -> result");
-  CHECK_THROWS_WITH_AS(braid::run(doubled.build(), reg, threads(1)),
-                       "node 'both' (join) failed on tag 0: two messages tagged 0 arrived on port 'a'",
-                       braid::NodeError);
+  fails_with(doubled, 1, "node 'both' (join) failed on tag 0: two messages tagged 0 arrived on port 'a'");
 }
 
 TEST_CASE("a throwing node ends the run with its id, kind, tag and message, and the next run works") {
