@@ -308,17 +308,17 @@ int main(int argc, char** argv) {
         std::vector<double> once, rerun;
         if (want_once)
           once = bench::medians(repeat, {[&] { scope.arena.execute([&] { right &= RawGraph(dag).run() == dag.size(); }); },
-                                            [&] { braid::run(spec, registry, options); }});
+                                         [&] { braid::run(spec, registry, options); }});
         if (want_rerun) {
           std::optional<RawGraph> raw;
           scope.arena.execute([&] { raw.emplace(dag); });
           braid::Program program(spec, registry, options);
           rerun = bench::medians(repeat, {[&] { scope.arena.execute([&] { right &= raw->run() == dag.size(); }); },
-                                               [&] { program.run(); }});
+                                          [&] { program.run(); }});
           scope.arena.execute([&] { raw.reset(); });
         }
-        std::printf("%-10s %9zu %-7zu %s %s %s\n", name, dag.size(), threads, column(want_once, once).c_str(),
-                    column(want_rerun, rerun).c_str(), (std::to_string(t_validate * 1e3).substr(0, 6) + "ms").c_str());
+        std::printf("%-10s %9zu %-7zu %s %s %8.2fms\n", name, dag.size(), threads, column(want_once, once).c_str(),
+                    column(want_rerun, rerun).c_str(), t_validate * 1e3);
         std::fflush(stdout);
       }
     }

@@ -253,7 +253,7 @@ struct CompiledNode {
   std::vector<std::size_t> predecessors;          // per input port: the node feeding it
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
   std::vector<Account> out;                       // per message emitted, added before it is put
-  std::vector<std::vector<Account>> in;          // per input port: subtracted per message consumed
+  std::vector<std::vector<Account>> in;           // per input port: subtracted per message consumed
   std::vector<Account> net;                       // a map's or join's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
   PumpNode* pump = nullptr;                       // a source's
@@ -438,7 +438,7 @@ class Compiler {
   bool nudge() {
     bool any = false;
     for (CompiledNode* node : sources_) {
-      if ( node->ended || node->nudged_at == node->items) continue;
+      if (node->ended || node->nudged_at == node->items) continue;
       node->nudged_at = node->items;
       node->pump->try_put(flow::continue_msg());
       any = true;
@@ -656,7 +656,8 @@ class Compiler {
     node.in.assign(node.input_names.size(), {});
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
-    node.config.emplace(NodeConfig{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr});
+    node.config.emplace(
+        NodeConfig{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr});
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;

@@ -74,7 +74,7 @@ struct NodeInfo {
   bool param_problems = false;
   bool inputs_known = false;  // false when dynamic inputs could not be computed
   const std::vector<PortSpec>* kind_inputs = nullptr;  // the kind's own ports, when it has no dynamic_inputs
-  std::vector<PortSpec> own_inputs;                     // else the ports its dynamic_inputs gave
+  std::vector<PortSpec> own_inputs;                    // else the ports its dynamic_inputs gave
   std::vector<std::size_t> input_edge;  // per input port: the graph edge feeding it, or kNone
   std::size_t output_edges = 0;
   bool in_bad_edge_as_from = false;  // named by an edge that had a problem
