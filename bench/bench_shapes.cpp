@@ -9,11 +9,13 @@
 //   layered:   a random layered DAG of width 64, 1..3 predecessors per node
 //
 //   bench_shapes [--threads 1,2] [--repeat 3] [--sizes 1000,10000,100000,1000000] [--shapes chain,tree,...]
-//                [--columns once,rerun] [--work-ns 0]
+//                [--columns once,rerun] [--work-ns 0] [--stateless 1]
 //
 // --work-ns gives every task (braid's and tbb's) that many nanoseconds of
 // busy work: 0 measures the bare overhead per node, 1000 or more a task graph
-// whose tasks do something.
+// whose tasks do something. The tasks' kinds are stateless (Kind::stateless):
+// a Program makes their bodies once and keeps them, as a tbb::flow graph keeps
+// its nodes' bodies; --stateless 0 makes them afresh for every run.
 //
 // Two times per shape, each braid / tbb::flow:
 //   once: the whole of a single run. braid: validate + build + execute + tear
@@ -153,7 +155,8 @@ class DrainSink final : public braid::SinkBody {
   bool work_;
 };
 
-void add_kinds(braid::Registry& registry) {
+/// `stateless`: the tasks' kinds say so (Kind::stateless), and a Program keeps their bodies across runs.
+void add_kinds(braid::Registry& registry, bool stateless) {
   braid::Kind root;
   root.name = "shape.root";
   root.doc = "one item";
@@ -168,6 +171,7 @@ void add_kinds(braid::Registry& registry) {
   pass.doc = "a task with one predecessor";
   pass.inputs = {braid::PortSpec{"in", {}, ""}};
   pass.outputs = {braid::PortSpec{"out", {}, ""}};
+  pass.stateless = stateless;
   pass.make = [](const braid::NodeConfig&) { return std::make_unique<PassBody>(); };
   registry.add(pass);
 
@@ -183,6 +187,7 @@ void add_kinds(braid::Registry& registry) {
       ports.push_back(braid::PortSpec{"in" + std::to_string(i), {}, ""});
     return ports;
   };
+  task.stateless = stateless;
   task.make = [](const braid::NodeConfig&) { return std::make_unique<TaskBody>(); };
   registry.add(task);
 
@@ -191,6 +196,7 @@ void add_kinds(braid::Registry& registry) {
   leaf.doc = "a task without successors";
   leaf.shape = braid::Shape::kSink;
   leaf.inputs = {braid::PortSpec{"in", {}, ""}};
+  leaf.stateless = stateless;  // it keeps nothing: no output to commit
   leaf.make = [](const braid::NodeConfig&) { return std::make_unique<DrainSink>(true); };
   registry.add(leaf);
 
@@ -278,15 +284,16 @@ int main(int argc, char** argv) {
   const std::string shapes = args.text("--shapes", "chain,tree,wavefront,layered");
   const std::string columns = args.text("--columns", "once,rerun");
   work_ns = static_cast<std::int64_t>(args.number("--work-ns", 0));
+  const bool stateless = args.number("--stateless", 1) != 0;
   args.done(
       "bench_shapes [--threads 1,2] [--repeat N] [--sizes N,N,...] [--shapes chain,tree,wavefront,layered] "
-      "[--columns once,rerun] [--work-ns N]");
+      "[--columns once,rerun] [--work-ns N] [--stateless 1|0]");
   const bool want_once = columns.find("once") != std::string::npos;
   const bool want_rerun = columns.find("rerun") != std::string::npos;
 
   braid::Registry registry;
   braid::register_builtin_kinds(registry);
-  add_kinds(registry);
+  add_kinds(registry, stateless);
 
   std::printf("# bench_shapes: median of %d interleaved rounds, hardware threads %d, work per task %lld ns\n", repeat,
               tbb::info::default_concurrency(), static_cast<long long>(work_ns));

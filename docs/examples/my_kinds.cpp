@@ -67,6 +67,7 @@ braid::Kind clamp_kind() {
       problems.emplace_back("/min", "must not exceed max");
     return problems;
   };
+  kind.stateless = true;  // min_ and max_ only: a Program keeps the body across runs
   kind.make = [](const braid::NodeConfig& node) -> std::unique_ptr<braid::NodeBody> {
     return std::make_unique<ClampMap>(node.params.get_or<std::int64_t>("min", 0),
                                       node.params.get_or<std::int64_t>("max", 100));

@@ -980,3 +980,70 @@ TEST_CASE("a Program validates once, runs on the threads it was built with, and 
   for (auto& t : callers) t.join();
   CHECK(right.load() == 40);
 }
+
+TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps them, other kinds' at every run") {
+  static std::atomic<int> kept_made{0}, fresh_made{0}, tally_made{0};
+  static std::atomic<std::int64_t> tallied{0};
+  braid::Kind twice = braid::map_kind("test.twice", "doubles", [](std::int64_t x) { return 2 * x; });
+  braid::Kind inc = braid::map_kind("test.inc", "adds one, counting its calls",
+                                    [calls = std::int64_t{0}](std::int64_t x) mutable {
+                                      ++calls;
+                                      return x + 1;
+                                    });
+  CHECK(twice.stateless);  // its call leaves the lambda unchanged
+  CHECK_FALSE(inc.stateless);  // a mutable lambda: a fresh copy each run
+  auto counted = [](braid::Kind& kind, std::atomic<int>& made) {
+    kind.make = [make = kind.make, &made](const braid::NodeConfig& c) {
+      ++made;
+      return make(c);
+    };
+  };
+  counted(twice, kept_made);
+  counted(inc, fresh_made);
+  class Tally final : public braid::SinkBody {
+   public:
+    void consume(const Message& in) override { tallied += in.value.get<std::int64_t>(); }
+  };
+  braid::Kind tally;
+  tally.name = "test.tally";
+  tally.doc = "adds what it consumes to a global as it arrives";
+  tally.shape = braid::Shape::kSink;
+  tally.inputs = {braid::PortSpec{"in", {"int64"}, ""}};
+  tally.stateless = true;
+  tally.make = [](const braid::NodeConfig&) {
+    ++tally_made;
+    return std::make_unique<Tally>();
+  };
+  braid::Kind twenty = braid::source_kind("test.twenty", "one item: 20", [] { return std::int64_t{20}; });
+
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  for (const braid::Kind& k : {twice, inc, tally, twenty}) reg.add(k);
+  twenty.name = "test.twenty_kept";
+  twenty.stateless = true;
+  CHECK_THROWS_WITH_AS(reg.add(twenty),
+                       "braid::Registry::add: kind 'test.twenty_kept' is a source: its body holds a stream's "
+                       "position, so it cannot be stateless",
+                       std::invalid_argument);
+
+  PipelineBuilder b("kept");
+  b.node("twenty", "test.twenty");
+  b.node("a", "test.twice");
+  b.node("b", "test.twice");
+  b.node("c", "test.inc");
+  b.node("result", "sink.output");
+  b.node("tally", "test.tally");
+  b.edge("twenty -> a -> b -> c -> result");
+  b.edge("c -> tally");
+  braid::Program program(b.build(), reg, threads(2));
+  for (int run = 1; run <= 3; ++run) {
+    CAPTURE(run);
+    CHECK(program.run().value("result").get<std::int64_t>() == 81);
+    CHECK(kept_made.load() == 2);  // a and b, at the first run
+    CHECK(tally_made.load() == 1);
+    CHECK(fresh_made.load() == run);  // c, at every run
+    CHECK(tallied.load() == 81 * run);  // the kept sink consumed each run's message
+  }
+  CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 81);
+  CHECK(kept_made.load() == 4);  // a run of its own makes its bodies
+}

@@ -203,6 +203,14 @@ struct Kind {
   /// the record {port: value}; present, it must be a MapBody, applied to that
   /// record (a task with several inputs, in one node).
   std::function<std::unique_ptr<NodeBody>(const NodeConfig&)> make;
+  /// Whether a body keeps no state from one message to the next beyond what
+  /// `make` read from the NodeConfig. A braid::Program then makes each node's
+  /// body at its first run and keeps it for the runs after, sparing an
+  /// allocation per node per run; otherwise (the default) every run makes the
+  /// bodies afresh. A stateless sink acts on each message as it arrives: it
+  /// has no output to commit or discard. A source holds its stream's
+  /// position: Registry::add refuses it stateless.
+  bool stateless = false;
 
   /// The input ports of a node with these params.
   std::vector<PortSpec> input_ports(const Params& node_params) const {
@@ -343,9 +351,12 @@ Kind source_kind(std::string name, std::string doc, F f) {
 /// port "out" of R's type. T and R must be registered types (or int, double,
 /// std::vector<int64_t>, ... which Value::of stores as registered types).
 /// `f` is called concurrently when the node's concurrency allows: it must be
-/// thread-safe then, and is copied into each node's body. What `f` throws
-/// fails the node (braid::NodeError). Throws braid::TypeError now if T or R
-/// is not a registered type.
+/// thread-safe then, and is copied into each node's body. A callable whose
+/// call leaves it unchanged (a function, a lambda that is not `mutable`)
+/// makes a stateless kind (Kind::stateless: a Program keeps the body across
+/// runs); a `mutable` one gets a fresh copy each run. What `f` throws fails
+/// the node (braid::NodeError). Throws braid::TypeError now if T or R is not
+/// a registered type.
 template <class F>
 Kind map_kind(std::string name, std::string doc, F f,
               Concurrency concurrency = Concurrency::unlimited()) {
@@ -360,6 +371,7 @@ Kind map_kind(std::string name, std::string doc, F f,
   kind.inputs = {PortSpec{"in", {type_of<In>().name()}, ""}};
   kind.outputs = {PortSpec{"out", {type_of<Out>().name()}, ""}};
   kind.concurrency = concurrency;
+  kind.stateless = std::is_invocable_v<const F&, In>;
   kind.make = [f](const NodeConfig&) -> std::unique_ptr<NodeBody> {
     return std::make_unique<detail::CallableMap<F>>(f);
   };
@@ -369,8 +381,8 @@ Kind map_kind(std::string name, std::string doc, F f,
 /// A gather kind from a callable `R f(std::vector<T> parts)`: the parts of one
 /// group, in chunk order. Input "in" of T's type, output "out" of R's type.
 /// Default concurrency unlimited (groups are combined in parallel); `f` must
-/// then be thread-safe. Throws braid::TypeError now if T or R is not a
-/// registered type.
+/// then be thread-safe. Stateless as map_kind's when calling `f` leaves it
+/// unchanged. Throws braid::TypeError now if T or R is not a registered type.
 template <class F>
 Kind gather_kind(std::string name, std::string doc, F f) {
   using Traits = detail::CallableTraits<F>;
@@ -383,6 +395,7 @@ Kind gather_kind(std::string name, std::string doc, F f) {
   kind.depth_change = -1;
   kind.inputs = {PortSpec{"in", {type_of<Part>().name()}, ""}};
   kind.outputs = {PortSpec{"out", {type_of<Out>().name()}, ""}};
+  kind.stateless = std::is_invocable_v<const F&, std::vector<Part>>;
   kind.make = [f](const NodeConfig&) -> std::unique_ptr<NodeBody> {
     return std::make_unique<detail::CallableGather<F>>(f);
   };

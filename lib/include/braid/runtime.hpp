@@ -11,7 +11,8 @@
 /// ```
 ///
 /// A pipeline run many times is compiled once (validated, graph built) and
-/// then run as often as needed, each run with fresh node bodies:
+/// then run as often as needed, each run with fresh node bodies (a stateless
+/// kind's, Kind::stateless, are made once and kept):
 ///
 /// ```cpp
 /// braid::Program program(spec, registry, options);
@@ -142,7 +143,8 @@ Result run(const PipelineSpec& spec, const Registry& registry, const RunOptions&
 /// A pipeline compiled once and run many times: the spec validated and its
 /// tbb::flow graph built (nodes, edges, stream accounting) by the constructor,
 /// on one executor; each run() makes the nodes' bodies afresh (no state leaks
-/// from one run into the next), runs the graph and returns what the sinks
+/// from one run into the next; a stateless kind's are made at the first run
+/// and kept, as they hold none), runs the graph and returns what the sinks
 /// got, exactly as braid::run would. A run that failed or was cancelled
 /// leaves nothing behind: the next one starts clean.
 ///

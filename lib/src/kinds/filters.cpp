@@ -154,6 +154,7 @@ Kind filter_kind(const char* name, const char* doc) {
   k.doc = doc;
   k.shape = Shape::kFlatMap;
   k.concurrency = Concurrency::unlimited();
+  k.stateless = true;  // bounds or a test, read from the params
   return k;
 }
 

@@ -164,6 +164,7 @@ Kind gather_kind_of(const char* name, const char* doc, PortSpec in, Kind::InferF
   k.outputs = {port("out", {})};
   k.concurrency = Concurrency::unlimited();
   k.infer = std::move(infer);
+  k.stateless = true;  // an op at most
   k.make = [args...](const NodeConfig&) { return std::make_unique<Body>(args...); };
   return k;
 }

@@ -87,6 +87,7 @@ Kind reduce_kind(const char* name, const char* doc, Op op, Kind::InferFn infer, 
   k.outputs = {port("out", {}, out_doc)};
   k.concurrency = Concurrency::unlimited();
   k.infer = std::move(infer);
+  k.stateless = true;  // op_ only
   k.make = [op](const NodeConfig&) { return std::make_unique<ReduceBody>(op); };
   return k;
 }

@@ -106,6 +106,7 @@ void add_split(Registry& registry) {
     if (!in.empty() && in[0] && in[0]->sequence()) return in[0];  // chunks of a user's sequence: the same type
     return builtin(p, in, error);
   };
+  k.stateless = true;  // chunks_ and grain_ only
   k.make = [](const NodeConfig& c) {
     std::size_t chunks = 0, grain = 0;
     if (c.params.has("grain")) {

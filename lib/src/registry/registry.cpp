@@ -23,6 +23,9 @@ void Registry::add(Kind kind) {
   if (kind.name.empty()) throw std::invalid_argument("braid::Registry::add: a kind needs a name");
   if (kind.outputs.size() > 1)
     throw std::invalid_argument("braid::Registry::add: kind '" + kind.name + "' has more than one output port");
+  if (kind.stateless && kind.shape == Shape::kSource)
+    throw std::invalid_argument("braid::Registry::add: kind '" + kind.name +
+                                "' is a source: its body holds a stream's position, so it cannot be stateless");
   if (kinds_.count(kind.name) != 0)
     throw std::invalid_argument("braid::Registry::add: kind '" + kind.name + "' is already registered");
   std::string name = kind.name;

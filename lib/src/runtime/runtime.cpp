@@ -207,6 +207,9 @@ struct Account {
   bool skip() const { return ended && ended->load(std::memory_order_acquire); }
 };
 
+class Compiler;
+struct CompiledNode;
+
 /// A join's input port. It is no tbb::flow node: it files each message under
 /// its key right in the sender's task (a short step under the join's lock), as
 /// a continue_node counts its predecessors in place, and hands the record,
@@ -215,18 +218,19 @@ struct Account {
 /// returns the task to run, or SUCCESSFULLY_ENQUEUED when there is none.)
 class JoinPort final : public flow::receiver<Message> {
  public:
-  JoinPort(flow::graph& g, std::function<void(const Message&)> arrive) : graph_(g), arrive_(std::move(arrive)) {}
+  JoinPort(flow::graph& g, Compiler& compiler, CompiledNode& node, std::size_t port, flow::receiver<Message>& body)
+      : graph_(g), compiler_(compiler), node_(node), port_(port), body_(body) {}
 
  protected:
-  tbb::detail::d1::graph_task* try_put_task(const Message& m) override {
-    arrive_(m);
-    return tbb::detail::d1::SUCCESSFULLY_ENQUEUED;  // taken (or dropped once the run failed)
-  }
+  tbb::detail::d1::graph_task* try_put_task(const Message& m) override;  // Compiler::join_port_put
   flow::graph& graph_reference() const override { return graph_; }
 
  private:
   flow::graph& graph_;
-  std::function<void(const Message&)> arrive_;
+  Compiler& compiler_;
+  CompiledNode& node_;
+  std::size_t port_;
+  flow::receiver<Message>& body_;  // the join's body node
 };
 
 /// One braid node, compiled.
@@ -394,15 +398,22 @@ class Compiler {
       if (node->kind->shape == Shape::kSink) sinks_.push_back(node);
       if (node->gather || node->join) holders_.push_back(node);
       if (node->sequencer) sequenced_.push_back(node);
+      if (!node->kind->stateless) fresh_.push_back(node);
     }
   }
 
-  /// Ready for a run: every node's body made afresh, every count, group, key
+  /// Ready for a run: every node's body made afresh (a stateless kind's
+  /// once, then kept: only the others are visited), every count, group, key
   /// and source back at its start. A factory that throws fails the run before
   /// anything ran (NodeError with the node's id and kind). After a run that
   /// completed (`clean`) no group or key is left waiting: they are not visited.
   void prepare(bool clean) {
-    for (const auto& node : nodes_) make_body(*node);
+    if (stateless_made_) {
+      for (CompiledNode* node : fresh_) make_body(*node);
+    } else {
+      for (const auto& node : nodes_) make_body(*node);
+      stateless_made_ = true;
+    }
     for (CompiledNode* node : sources_) {
       node->pending.reset();
       node->items = 0;
@@ -421,9 +432,10 @@ class Compiler {
     }
   }
 
-  /// After a run: the bodies go (a sink that did not commit discards its output now).
+  /// After a run: the bodies go (a sink that did not commit discards its
+  /// output now), but a stateless kind's, which the next run uses again.
   void release_bodies() {
-    for (const auto& node : nodes_) node->body.reset();
+    for (CompiledNode* node : fresh_) node->body.reset();
   }
 
   void activate_sources() {
@@ -780,8 +792,7 @@ class Compiler {
         auto* body_node = node.inputs.back();
         node.inputs.clear();  // the ports are the inputs; the body node is fed by them only
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
-          node.join_ports.push_back(std::make_unique<JoinPort>(
-              g, [this, n, port, body_node](const Message& in) { join_port_put(*n, port, in, *body_node); }));
+          node.join_ports.push_back(std::make_unique<JoinPort>(g, *this, node, port, *body_node));
           node.inputs.push_back(node.join_ports.back().get());
         }
         break;
@@ -836,6 +847,7 @@ class Compiler {
   }
 
   static void make_body(CompiledNode& node) {
+    if (node.kind->stateless && node.body) return;  // made by an earlier run, kept
     node.body.reset();  // the last run's, before the new one exists
     if (!node.kind->make) return;  // a join without a body
     const NodeSpec& ns = *node.spec;
@@ -984,9 +996,18 @@ class Compiler {
   std::vector<CompiledNode*> sinks_;
   std::vector<CompiledNode*> holders_;  // gathers and joins
   std::vector<CompiledNode*> sequenced_;  // ordered nodes
+  std::vector<CompiledNode*> fresh_;      // not stateless: a body made for each run
+  bool stateless_made_ = false;           // every stateless kind's body made (kept from then on)
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;
+
+  friend class JoinPort;  // join_port_put
 };
+
+tbb::detail::d1::graph_task* JoinPort::try_put_task(const Message& m) {
+  compiler_.join_port_put(node_, port_, m, body_);
+  return tbb::detail::d1::SUCCESSFULLY_ENQUEUED;  // taken (or dropped once the run failed)
+}
 
 }  // namespace
 
