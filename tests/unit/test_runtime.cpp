@@ -984,6 +984,7 @@ TEST_CASE("a Program validates once, runs on the threads it was built with, and 
 TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps them, other kinds' at every run") {
   static std::atomic<int> kept_made{0}, fresh_made{0}, tally_made{0};
   static std::atomic<std::int64_t> tallied{0};
+  static std::atomic<int> tally_commits{0};
   braid::Kind twice = braid::map_kind("test.twice", "doubles", [](std::int64_t x) { return 2 * x; });
   braid::Kind inc = braid::map_kind("test.inc", "adds one, counting its calls",
                                     [calls = std::int64_t{0}](std::int64_t x) mutable {
@@ -1003,6 +1004,7 @@ TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps 
   class Tally final : public braid::SinkBody {
    public:
     void consume(const Message& in) override { tallied += in.value.get<std::int64_t>(); }
+    void commit() override { ++tally_commits; }  // never called: a stateless sink has nothing to commit
   };
   braid::Kind tally;
   tally.name = "test.tally";
@@ -1043,6 +1045,7 @@ TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps 
     CHECK(tally_made.load() == 1);
     CHECK(fresh_made.load() == run);  // c, at every run
     CHECK(tallied.load() == 81 * run);  // the kept sink consumed each run's message
+    CHECK(tally_commits.load() == 0);
   }
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 81);
   CHECK(kept_made.load() == 4);  // a run of its own makes its bodies

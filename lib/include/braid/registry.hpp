@@ -172,7 +172,8 @@ class SinkBody : public NodeBody {
   /// Called once after the run succeeded (every message consumed): make the
   /// output visible (rename a temporary file into place). An exception fails
   /// the run. Never called after a failed or cancelled run: the body's
-  /// destructor must then discard what it wrote.
+  /// destructor must then discard what it wrote. A stateless kind's sink
+  /// (Kind::stateless) has nothing to commit or take: neither is called.
   virtual void commit() {}
 };
 
@@ -208,8 +209,9 @@ struct Kind {
   /// body at its first run and keeps it for the runs after, sparing an
   /// allocation per node per run; otherwise (the default) every run makes the
   /// bodies afresh. A stateless sink acts on each message as it arrives: it
-  /// has no output to commit or discard. A source holds its stream's
-  /// position: Registry::add refuses it stateless.
+  /// has no output to commit or discard (its commit() and take() are not
+  /// called). A source holds its stream's position: Registry::add refuses it
+  /// stateless.
   bool stateless = false;
 
   /// The input ports of a node with these params.

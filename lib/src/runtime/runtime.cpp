@@ -210,6 +210,36 @@ struct Account {
 class Compiler;
 struct CompiledNode;
 
+/// The accounts one message updates, in the node itself: most nodes have one
+/// source upstream, and its account is kept inline, so a message costs no
+/// pointer to chase (a cache miss apiece in a graph of many nodes); a second
+/// and more go to a vector.
+class Accounts {
+ public:
+  Accounts() = default;
+  explicit Accounts(const std::vector<Account>& accounts) {
+    for (const Account& a : accounts) {
+      if (first_.ledger)
+        more_.push_back(a);
+      else
+        first_ = a;
+    }
+  }
+  /// Adds `weight` x `times` messages of `item` to each account.
+  void add(std::uint64_t item, std::int64_t times = 1) const {
+    if (!first_.ledger) return;
+    if (!first_.skip()) first_.ledger->add(item, first_.weight * times);
+    for (const Account& a : more_)
+      if (!a.skip()) a.ledger->add(item, a.weight * times);
+  }
+  /// Subtracts `weight` x `times` messages of `item` from each account.
+  void remove(std::uint64_t item, std::int64_t times = 1) const { add(item, -times); }
+
+ private:
+  Account first_{nullptr, 0};  // no ledger: no account at all
+  std::vector<Account> more_;
+};
+
 /// A join's input port. It is no tbb::flow node: it files each message under
 /// its key right in the sender's task (a short step under the join's lock), as
 /// a continue_node counts its predecessors in place, and hands the record,
@@ -242,6 +272,8 @@ struct CompiledNode {
   const Kind* kind = nullptr;
   std::size_t index = 0;  // in PipelineSpec::nodes
   std::vector<Semaphore*> resources;
+  Accounts net;       // a map's or join's, per message: out minus in, zero weights dropped
+  Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
   std::vector<std::size_t> successors;  // indices of the nodes its output feeds
@@ -258,7 +290,6 @@ struct CompiledNode {
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
   std::vector<Account> out;                       // per message emitted, added before it is put
   std::vector<std::vector<Account>> in;           // per input port: subtracted per message consumed
-  std::vector<Account> net;                       // a map's or join's out minus in, zero weights dropped
   std::unique_ptr<detail::Window> window;         // a source's
   PumpNode* pump = nullptr;                       // a source's
   std::optional<Message> pending;                 // a source's item made, waiting for a credit
@@ -273,11 +304,6 @@ struct CompiledNode {
 inline void add_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
   for (const Account& a : accounts)
     if (!a.skip()) a.ledger->add(item, a.weight * times);
-}
-
-/// Subtracts `weight` x `times` messages of `item` from each account.
-inline void remove_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
-  add_counts(accounts, item, -times);
 }
 
 std::size_t tbb_concurrency(Concurrency c) {
@@ -395,7 +421,7 @@ class Compiler {
       if (node->gather) gathers_.push_back(node);
     for (const auto& node : nodes_) {
       if (node->pump) sources_.push_back(node);
-      if (node->kind->shape == Shape::kSink) sinks_.push_back(node);
+      if (node->kind->shape == Shape::kSink && !node->kind->stateless) sinks_.push_back(node);  // see commit()
       if (node->gather || node->join) holders_.push_back(node);
       if (node->sequencer) sequenced_.push_back(node);
       if (!node->kind->stateless) fresh_.push_back(node);
@@ -533,7 +559,8 @@ class Compiler {
     return missing;
   }
 
-  /// Makes every sink's output visible (in declaration order). False when one failed.
+  /// Makes every sink's output visible (in declaration order). False when one
+  /// failed. A stateless sink has none: it acted on each message as it came.
   bool commit() {
     for (CompiledNode* node : sinks_) {
       try {  // not a body run: observers do not see it
@@ -722,7 +749,7 @@ class Compiler {
             if (out.value.empty()) throw Error("the body returned an empty value");
             return 1;
           });
-          if (ctx_.streaming) add_counts(n->net, in.tag.item());  // before the graph puts `out`
+          if (ctx_.streaming) n->net.add(in.tag.item());  // before the graph puts `out`
           return out;
         });
         break;
@@ -738,7 +765,7 @@ class Compiler {
                 body->apply(in, emit);
                 return emit.count();
               });
-              if (streaming) remove_counts(n->in[0], in.tag.item());
+              if (streaming) n->consumed.remove(in.tag.item());
             });
         break;
       }
@@ -766,9 +793,9 @@ class Compiler {
               // A group's parts stay counted until it is combined; a whole
               // stream's members are released as they arrive (held until the end).
               if (in.tag.depth() == 0)
-                remove_counts(n->in[0], in.tag.item());
+                n->consumed.remove(in.tag.item());
               else if (parts)
-                remove_counts(n->in[0], in.tag.item(), static_cast<std::int64_t>(parts));
+                n->consumed.remove(in.tag.item(), static_cast<std::int64_t>(parts));
             });
         break;
       }
@@ -786,7 +813,7 @@ class Compiler {
             return 1;
           });
           // each port's message stayed counted until the record left: out, less them, before the graph puts `out`
-          if (ctx_.streaming) add_counts(n->net, record.tag.item());
+          if (ctx_.streaming) n->net.add(record.tag.item());
           return out;
         });
         auto* body_node = node.inputs.back();
@@ -805,7 +832,7 @@ class Compiler {
             body->consume(in);
             return 0;
           });
-          if (ctx_.streaming) remove_counts(n->in[0], in.tag.item());
+          if (ctx_.streaming) n->consumed.remove(in.tag.item());
           return flow::continue_msg();
         });
         break;
@@ -924,8 +951,12 @@ class Compiler {
     }
     for (const auto& x : nodes_)
       if (x->spec->ordered) plan_sequencer(*x);
-    for (const auto& node : nodes_)
-      if (node->kind->shape == Shape::kMap || node->kind->shape == Shape::kJoin) node->net = net_of(*node);
+    for (const auto& node : nodes_) {
+      const Shape shape = node->kind->shape;
+      if (shape == Shape::kMap || shape == Shape::kJoin) node->net = Accounts(net_of(*node));
+      if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !node->in.empty())
+        node->consumed = Accounts(node->in[0]);
+    }
   }
 
   void plan_sequencer(CompiledNode& x) {
