@@ -1049,4 +1049,16 @@ TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps 
   }
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 81);
   CHECK(kept_made.load() == 4);  // a run of its own makes its bodies
+
+  // A sink that collects keeps its messages: it cannot be stateless.
+  braid::Kind output = *reg.find("sink.output");
+  output.name = "test.output_kept";
+  output.stateless = true;
+  reg.add(output);
+  braid::PipelineSpec collecting = b.build();
+  collecting.find_node("result")->kind = "test.output_kept";
+  CHECK_THROWS_WITH_AS(braid::run(collecting, reg),
+                       "node 'result' (test.output_kept) failed: a stateless kind's sink keeps nothing, so it cannot "
+                       "collect messages",
+                       braid::NodeError);
 }

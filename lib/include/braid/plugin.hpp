@@ -59,7 +59,7 @@ class PluginError : public Error {
 ///   cannot load plugin 'PATH': <the dynamic loader's message>
 ///   'PATH' is not a braid plugin: no braid_plugin_register
 ///   'PATH' is not a braid plugin: no braid_plugin_abi
-///   'PATH' was built for braid ABI 3, this is ABI 1: rebuild it against this braid
+///   'PATH' was built for braid ABI 4, this is ABI 2: rebuild it against this braid
 ///   'PATH' failed to register its kinds: <what the entry point threw, or its return code>
 /// (a kind whose name is taken is such a failure). The library stays loaded
 /// until the process exits, as the kinds' code lives in it, even after a

@@ -886,6 +886,8 @@ class Compiler {
     }
     if (node.kind->shape == Shape::kJoin && !dynamic_cast<MapBody*>(node.body.get()))
       throw NodeError(ns.id, ns.kind, "", "a join kind's body must be a MapBody (applied to the record)");
+    if (node.kind->stateless && node.kind->shape == Shape::kSink && static_cast<SinkBody*>(node.body.get())->collects())
+      throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
   CompiledNode& node(std::string_view id) const {
