@@ -112,6 +112,7 @@ void print_kind(const Kind& k) {
   std::cout << k.name << " - " << k.doc << '\n';
   std::cout << "  shape: " << to_string(k.shape) << '\n';
   std::cout << "  concurrency: " << k.concurrency.to_string() << " (default)\n";
+  std::cout << "  stateless: " << (k.stateless ? "yes (a Program makes its bodies once)" : "no") << '\n';
   std::cout << "  inputs:" << (k.inputs.empty() ? " none" : "") << '\n';
   for (const PortSpec& p : k.inputs)
     std::cout << "    " << p.name << ": " << types_text(p.types) << (p.doc.empty() ? "" : " - " + p.doc) << '\n';

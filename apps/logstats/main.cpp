@@ -104,6 +104,7 @@ braid::Kind merge_kind(std::string name, std::string doc, std::function<Out(cons
   k.depth_change = -1;
   k.inputs = {braid::PortSpec{"in", {braid::type_of<Part>().name()}, "one batch's part, in batch order"}};
   k.outputs = {braid::PortSpec{"out", {braid::type_of<Out>().name()}, std::move(out_doc)}};
+  k.stateless = true;  // finish_ only
   k.make = [finish](const braid::NodeConfig&) -> std::unique_ptr<braid::NodeBody> {
     return std::make_unique<MergeGather<Part, Part, Out>>(finish);
   };

@@ -62,6 +62,7 @@ braid::Kind sample_kind() {
                            {"pi", "gauss"}),
       braid::param::integer("seed", "key of the random stream: the same seed gives the same estimate", 1),
   };
+  k.stateless = true;  // the integrand and the seed only
   k.make = [](const braid::NodeConfig& c) -> std::unique_ptr<braid::NodeBody> {
     return std::make_unique<SampleMap>(*montecarlo::integrand_named(c.params.get_or<std::string>("integrand", "pi")),
                                        static_cast<std::uint64_t>(c.params.get_or<std::int64_t>("seed", 1)));

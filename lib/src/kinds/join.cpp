@@ -36,6 +36,7 @@ void add_join(Registry& registry) {
   k.params = {param::custom("ports", "an array of at least two distinct port names",
                             "the input port names, in the order of the record's fields", "", true, port_names)};
   k.concurrency = Concurrency::unlimited();
+  k.stateless = true;  // no body at all: the runtime makes the record
   // Bad ports (reported by the check above) throw: validation then takes the
   // join's inputs as unknown instead of reporting every edge into it.
   k.dynamic_inputs = [](const Params& p) {
