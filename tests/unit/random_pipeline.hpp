@@ -403,9 +403,10 @@ inline RefValue combine(const std::string& op, const std::vector<RefValue>& part
 }
 
 /// A gather: whole-stream (depth 0) members combine into one message tagged
-/// 0 (none when the stream was empty); deeper messages group by parent tag,
-/// each group complete with every index of its count.
-inline void gather(const std::string& op, const RefMessages& in, RefEval& out) {
+/// 0 (an empty stream too: `whole_stream`, the gather is fed depth 0);
+/// deeper messages group by parent tag, each group complete with every index
+/// of its count.
+inline void gather(const std::string& op, const RefMessages& in, bool whole_stream, RefEval& out) {
   auto combine_into = [&](const RefTag& tag, const std::vector<RefValue>& parts) {
     try {
       out.messages.push_back({tag, combine(op, parts)});
@@ -413,6 +414,7 @@ inline void gather(const std::string& op, const RefMessages& in, RefEval& out) {
       out.failures.emplace_back(tag, e.what());
     }
   };
+  if (in.empty() && whole_stream) combine_into(RefTag{}, {});
   if (in.empty()) return;
   if (in.front().tag.levels.empty()) {
     std::vector<RefValue> parts;
@@ -482,8 +484,10 @@ inline std::vector<std::string> ref_input_ports(const braid::NodeSpec& node) {
 }
 
 /// What `node` does given the messages arriving on each input port
-/// (ref_input_ports order); its messages in tag order.
-inline RefEval ref_eval(const braid::NodeSpec& node, const std::vector<const RefMessages*>& in) {
+/// (ref_input_ports order); its messages in tag order. `whole_stream`: a
+/// gather fed whole items (split depth 0).
+inline RefEval ref_eval(const braid::NodeSpec& node, const std::vector<const RefMessages*>& in,
+                        bool whole_stream = false) {
   namespace d = ref_detail;
   const std::string& kind = node.kind;
   const nlohmann::json& p = node.params.json();
@@ -504,7 +508,7 @@ inline RefEval ref_eval(const braid::NodeSpec& node, const std::vector<const Ref
       }
     }
   } else if (kind.rfind("gather.", 0) == 0) {
-    d::gather(kind.substr(7), *in.at(0), out);
+    d::gather(kind.substr(7), *in.at(0), whole_stream, out);
   } else if (kind == "join") {
     d::join(ref_input_ports(node), in, out);
   } else if (kind == "sink.output") {
@@ -550,14 +554,21 @@ inline RefRun interpret(const braid::PipelineSpec& spec) {
     if (waiting[v] == 0) ready.push_back(v);
   std::vector<RefMessages> emitted(n);
   std::vector<std::vector<std::pair<RefTag, std::string>>> missing(n);
+  std::vector<int> depth(n, 0);  // split depth of each node's output
   RefRun run;
   while (!ready.empty()) {
     const std::size_t v = ready.back();
     ready.pop_back();
     const braid::NodeSpec& node = spec.nodes[v];
     std::vector<const RefMessages*> in;
-    for (const std::string& port : ref_input_ports(node)) in.push_back(&emitted[feeder[v].at(port)]);
-    RefEval e = ref_eval(node, in);
+    int in_depth = 0;
+    for (const std::string& port : ref_input_ports(node)) {
+      in.push_back(&emitted[feeder[v].at(port)]);
+      in_depth = std::max(in_depth, depth[feeder[v].at(port)]);
+    }
+    const bool is_gather = node.kind.rfind("gather.", 0) == 0;
+    depth[v] = std::max(0, in_depth + (node.kind == "split" ? 1 : is_gather ? -1 : 0));
+    RefEval e = ref_eval(node, in, is_gather && in_depth == 0);
     emitted[v] = std::move(e.messages);
     const std::string who = "node '" + node.id + "' (" + node.kind + ")";
     for (const auto& [tag, cause] : e.failures) run.failures.insert(who + " failed on tag " + tag.to_string() + ": " + cause);
@@ -820,7 +831,8 @@ class Generator {
       in.push_back(&nodes_[feeds[k]].messages);
       m.inputs.emplace_back(feeds[k], m.spec.kind == "join" ? ports[k] : "");
     }
-    RefEval e = ref_eval(m.spec, in);
+    const bool whole_stream = m.spec.kind.rfind("gather.", 0) == 0 && nodes_[feeds.at(0)].depth == 0;
+    RefEval e = ref_eval(m.spec, in, whole_stream);
     if (!e.failures.empty() || !e.missing.empty()) {
       // e.g. the min of an empty chunk, or a join of unequal tags: at most one
       // such node, in the pipelines chosen to fail.

@@ -181,6 +181,8 @@ TEST_CASE("gather kinds combine parts in order") {
   CHECK(combine("gather.max", {Value::of(4), Value::of(-1)}).get<std::int64_t>() == 4);
   CHECK(combine("gather.count", {Value::of(3), Value::of(4)}).get<std::int64_t>() == 7);
   CHECK(combine("gather.count", {ints({1, 2}), Value::of("x")}).get<std::int64_t>() == 3);
+  CHECK(combine("gather.count", {Value::of(braid::Lines{"a", "b", "c"}), Value::of(braid::Lines{})}).get<std::int64_t>() ==
+        3);  // string[] counts its lines
   CHECK_THROWS_WITH_AS(combine("gather.sum", {Value::of(1), Value::of(0.5)}), "parts mix integers and doubles",
                        braid::TypeError);
   CHECK_THROWS_AS(combine("gather.sum", {Value::of(INT64_MAX), Value::of(1)}), braid::Error);

@@ -479,6 +479,23 @@ TEST_CASE("a gather of a stream combines every item in item order when the strea
   CHECK(r.value("p").get<std::int64_t>() == 2432902008176640000);  // 20!
 }
 
+TEST_CASE("a gather of an empty stream combines no parts: its sum and count are 0, its min fails the run") {
+  auto empty_into = [](const char* gather) {
+    PipelineBuilder b("empty");
+    b.node("items", "test.count").param("n", 0);
+    b.node("g", gather);
+    b.node("result", "sink.output");
+    b.edge("items -> g -> result");
+    return b.build();
+  };
+  CHECK(braid::run(empty_into("gather.sum"), registry(), threads(2)).value("result").get<std::int64_t>() == 0);
+  CHECK(braid::run(empty_into("gather.count"), registry(), threads(2)).value("result").get<std::int64_t>() == 0);
+  CHECK_THROWS_WITH_AS(braid::run(empty_into("gather.min"), registry(), threads(2)),
+                       "node 'g' (gather.min) failed on tag 0: the min of no numbers is undefined", braid::NodeError);
+  braid::Program program(empty_into("gather.count"), registry(), threads(2));
+  for (int run = 0; run < 3; ++run) CHECK(program.run().value("result").get<std::int64_t>() == 0);
+}
+
 TEST_CASE("a sink fed a stream collects every message in tag order") {
   PipelineBuilder b("stream");
   b.node("items", "test.count").param("n", 20);

@@ -84,11 +84,14 @@ inline std::int64_t max_range(const Range& r) {
   return m;
 }
 
-/// Number of elements of a sequence value (int64[], double[], range); 1 for anything else.
+/// Number of elements of a sequence value (int64[], double[], range, string[], a
+/// registered Slice<E>); 1 for anything else.
 inline std::size_t length_of(const Value& v) {
   if (v.is<Slice<std::int64_t>>()) return v.get<Slice<std::int64_t>>().size();
   if (v.is<Slice<double>>()) return v.get<Slice<double>>().size();
   if (v.is<Range>()) return v.get<Range>().size();
+  if (v.is<Lines>()) return v.get<Lines>().size();
+  if (const SequenceOps* seq = v.type() ? v.type()->sequence() : nullptr) return seq->size(v);  // a registered Slice<E>
   return 1;
 }
 

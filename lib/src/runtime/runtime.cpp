@@ -296,6 +296,7 @@ struct CompiledNode {
   std::uint64_t items = 0;                        // a source's items emitted so far
   bool ended = false;                             // a source's body said there is no more
   std::uint64_t nudged_at = UINT64_MAX;           // a source's items when last nudged (Compiler::nudge)
+  bool whole_stream = false;                      // a gather fed whole items (depth 0): settled at the end
   std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
   std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
 };
@@ -417,6 +418,7 @@ class Compiler {
     for (const EdgeSpec& e : spec_.edges) connect(e);
     order_ = topological_order();
     plan_accounts();
+    plan_depths();
     for (CompiledNode* node : order_)
       if (node->gather) gathers_.push_back(node);
     for (const auto& node : nodes_) {
@@ -502,10 +504,12 @@ class Compiler {
   const std::vector<CompiledNode*>& gathers() const { return gathers_; }
 
   /// Combines a whole stream's members (depth-0 messages) once every source
-  /// has ended. Returns whether it emitted anything.
+  /// has ended: a gather fed whole items, even none (the sum of an empty
+  /// stream is 0, its count 0; its min fails the run). Returns whether it
+  /// emitted anything.
   bool settle_stream_gather(CompiledNode& node) {
+    if (!node.whole_stream) return false;
     GatherState& g = *node.gather;
-    if (g.stream.empty()) return false;
     std::vector<Message> members(g.stream.begin(), g.stream.end());
     g.stream.clear();
     std::sort(members.begin(), members.end(), [](const Message& a, const Message& b) { return a.tag < b.tag; });
@@ -958,6 +962,18 @@ class Compiler {
       if (shape == Shape::kMap || shape == Shape::kJoin) node->net = Accounts(net_of(*node));
       if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !node->in.empty())
         node->consumed = Accounts(node->in[0]);
+    }
+  }
+
+  /// Marks the gathers fed whole items (split depth 0): each combines its
+  /// whole stream once the stream has ended, an empty one included.
+  void plan_depths() {
+    std::vector<int> depth(nodes_.size(), 0);
+    for (CompiledNode* node : order_) {
+      int in = 0;
+      for (std::size_t p : node->predecessors) in = std::max(in, depth[p]);
+      depth[node->index] = std::max(0, in + node->kind->depth_change);  // a whole stream's gather emits depth 0
+      if (node->gather && in == 0) node->whole_stream = true;
     }
   }
 
