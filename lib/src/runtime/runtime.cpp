@@ -1,14 +1,19 @@
 // The runtime: a validated spec becomes a tbb::flow::graph run inside a
 // tbb::task_arena.
 //
-// Every braid node becomes one tbb::flow node and every edge a make_edge, all
-// carrying Message:
+// Every braid node becomes a node of the tbb::flow graph, all carrying Message:
 //   source  -> multifunction_node<continue_msg, tuple<Message>> (its pump)
-//   map     -> function_node<Message, Message>
+//   map, sink of unlimited concurrency -> TaskNode (braid's own, below)
+//   map, sink of limited concurrency   -> function_node (queueing)
 //   flat map, gather -> multifunction_node<Message, tuple<Message>>
-//   join    -> function_node<Message, Message> for its body, fed by one
-//              JoinPort per input port (a receiver that files messages by key)
-//   sink    -> function_node<Message, continue_msg>
+//   join    -> a TaskNode for its body, fed by one JoinPort per input port
+//              (a receiver that files messages by key)
+// A TaskNode is a tbb::flow::receiver that runs each message as a graph task
+// of its own, as a function_node of unlimited concurrency does, but it lives
+// inside the compiled node (no allocation, no body leaf apart) and puts its
+// output straight to its successors' receivers, the last one moved, the next
+// task returned to the scheduler (bypass), where a function_node goes through
+// a broadcast cache (a lock and a list walk per message).
 // A source is a pump, a serial multifunction_node that emits items while its
 // window has credits for them (at most max_in_flight items inside; stream.hpp
 // counts them out) and runs again when retired items give credits back; an
@@ -31,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -102,6 +108,37 @@ class ResourceHold {
   const std::vector<Semaphore*>& resources_;
 };
 
+/// How many join keys and gather groups are waiting for messages, so that a
+/// run that left none need not visit every join and gather to learn so (a
+/// cache miss apiece in a big graph). Each thread counts in a slot of its own
+/// (one cache line, so threads do not contend): a key opened on one thread
+/// and closed on another leaves the slots' sum right.
+class OpenCount {
+ public:
+  void add(std::int64_t n) { slots_[slot()].n.fetch_add(n, std::memory_order_relaxed); }
+  /// The sum; exact once the graph is idle (wait_for_all() synchronizes).
+  std::int64_t sum() const {
+    std::int64_t total = 0;
+    for (const Slot& s : slots_) total += s.n.load(std::memory_order_relaxed);
+    return total;
+  }
+  void reset() {
+    for (Slot& s : slots_) s.n.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 64;  // threads beyond share slots: fetch_add keeps them right
+  struct alignas(64) Slot {
+    std::atomic<std::int64_t> n{0};
+  };
+  static std::size_t slot() {
+    static std::atomic<std::size_t> next{0};
+    thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kSlots;
+    return mine;
+  }
+  std::array<Slot, kSlots> slots_;
+};
+
 /// State shared by the nodes of a graph, reset for each run (begin()).
 struct RunContext {
   flow::graph graph;
@@ -113,6 +150,7 @@ struct RunContext {
   /// True while sources run; messages made after they ended (whole-stream
   /// gathers) are not counted against any window.
   bool streaming = true;
+  OpenCount open;  // join keys and gather groups waiting
 
   /// Ready for a run: nothing failed, nothing cancelled, sources streaming.
   void begin(const Cancellation* c) {
@@ -240,27 +278,120 @@ class Accounts {
   std::vector<Account> more_;
 };
 
-/// A join's input port. It is no tbb::flow node: it files each message under
-/// its key right in the sender's task (a short step under the join's lock), as
-/// a continue_node counts its predecessors in place, and hands the record,
-/// once every port has its message, to the join's one body node. A message
-/// into a join costs no task of its own. (oneTBB's receiver interface: a put
-/// returns the task to run, or SUCCESSFULLY_ENQUEUED when there is none.)
-class JoinPort final : public flow::receiver<Message> {
+namespace d1 = tbb::detail::d1;  // oneTBB's task interface, as its own flow nodes use it
+
+/// A receiver of braid's own: it takes a message by value (so a braid node
+/// can move its output into the last successor) on one of its input ports,
+/// and returns, as every receiver's try_put_task does, the task to run next,
+/// SUCCESSFULLY_ENQUEUED when there is none, or nullptr when it refused the
+/// message. A tbb node's put arrives on port 0.
+class Inlet : public flow::receiver<Message> {
  public:
-  JoinPort(flow::graph& g, Compiler& compiler, CompiledNode& node, std::size_t port, flow::receiver<Message>& body)
-      : graph_(g), compiler_(compiler), node_(node), port_(port), body_(body) {}
+  explicit Inlet(flow::graph& g) : graph_(g) {}
+  virtual d1::graph_task* take(Message&& m, std::size_t port) = 0;
 
  protected:
-  tbb::detail::d1::graph_task* try_put_task(const Message& m) override;  // Compiler::join_port_put
-  flow::graph& graph_reference() const override { return graph_; }
+  d1::graph_task* try_put_task(const Message& m) final { return take(Message(m), 0); }  // from a tbb node
+  flow::graph& graph_reference() const final { return graph_; }
+  flow::graph& graph_;
+};
+
+/// A braid node's successors: the receivers its output port feeds.
+class Outlets {
+ public:
+  /// `r`, fed on `port` of `own` when that is braid's (else through r's try_put_task).
+  void add(flow::receiver<Message>& r, Inlet* own, std::size_t port) { targets_.push_back(Target{&r, own, port}); }
+
+  /// Puts `m` to every successor. Returns the task to run next (the last
+  /// one made); the others are spawned, as a tbb node's broadcast does.
+  d1::graph_task* put(flow::graph& g, Message&& m) const {
+    d1::graph_task* next = nullptr;
+    const std::size_t n = targets_.size();
+    for (std::size_t i = 0; i + 1 < n; ++i) next = d1::combine_tasks(g, next, put_copy(targets_[i], m));
+    if (n) {
+      const Target& last = targets_[n - 1];
+      next = d1::combine_tasks(g, next, last.own ? last.own->take(std::move(m), last.port) : put_copy(last, m));
+    }
+    return next;
+  }
 
  private:
-  flow::graph& graph_;
+  struct Target {
+    flow::receiver<Message>* receiver;
+    Inlet* own;  // braid's: it takes the message moved, on `port`
+    std::size_t port;
+  };
+  /// try_put_task is protected in tbb::flow::receiver; a class derived from
+  /// it may name it, and the pointer to member then calls any receiver's.
+  struct Access : flow::receiver<Message> {
+    static d1::graph_task* put(flow::receiver<Message>& r, const Message& m) {
+      return (r.*&Access::try_put_task)(m);
+    }
+  };
+  static d1::graph_task* put_copy(const Target& t, const Message& m) {
+    return t.own ? t.own->take(Message(m), t.port) : Access::put(*t.receiver, m);
+  }
+  std::vector<Target> targets_;
+};
+
+/// A map, sink or join of unlimited concurrency. A message into a map or
+/// sink becomes a graph task that runs the node (Compiler::run_task) and
+/// returns the first successor's task to run next. A message into a join's
+/// port is filed under its key right in the sender's task (a short step
+/// under the join's lock, as a continue_node counts its predecessors in
+/// place): a message into a join costs no task of its own, and the record,
+/// once every port has its message, becomes the task that runs the join's
+/// body (Compiler::join_port_put). A refused message (the graph no longer
+/// active: cancelled) is dropped, as a function_node drops it.
+class TaskNode final : public Inlet {
+ public:
+  TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join)
+      : Inlet(g), compiler_(compiler), node_(node), join_(join) {}
+  d1::graph_task* take(Message&& m, std::size_t port) override {
+    if (join_) return join_put(std::move(m), port);
+    return task_for(std::move(m));
+  }
+  /// The task that runs the node on `m`.
+  d1::graph_task* task_for(Message&& m) {
+    if (!d1::is_graph_active(graph_)) return nullptr;
+    d1::small_object_allocator allocator{};
+    d1::graph_task* t = allocator.new_object<Task>(graph_, allocator, *this, std::move(m));
+    graph_.reserve_wait();  // released when the task is finalized
+    return t;
+  }
+  Outlets outlets;
+
+ private:
+  class Task final : public d1::graph_task {
+   public:
+    Task(flow::graph& g, d1::small_object_allocator& a, TaskNode& node, Message&& m)
+        : graph_task(g, a), node_(node), message_(std::move(m)) {}
+    d1::task* execute(d1::execution_data& ed) override;  // after Compiler
+    d1::task* cancel(d1::execution_data& ed) override {
+      finalize<Task>(ed);
+      return nullptr;
+    }
+
+   private:
+    TaskNode& node_;
+    Message message_;
+  };
+  d1::graph_task* join_put(Message&& m, std::size_t port);  // Compiler::join_port_put
   Compiler& compiler_;
   CompiledNode& node_;
+  bool join_;
+};
+
+/// A join's input port as a receiver of its own, for the tbb nodes that feed
+/// it (flat maps, gathers, sources); braid's nodes put to the join's port directly.
+class JoinPort final : public Inlet {
+ public:
+  JoinPort(flow::graph& g, TaskNode& join, std::size_t port) : Inlet(g), join_(join), port_(port) {}
+  d1::graph_task* take(Message&& m, std::size_t) override { return join_.take(std::move(m), port_); }
+
+ private:
+  TaskNode& join_;
   std::size_t port_;
-  flow::receiver<Message>& body_;  // the join's body node
 };
 
 /// One braid node, compiled.
@@ -274,12 +405,13 @@ struct CompiledNode {
   std::vector<Semaphore*> resources;
   Accounts net;       // a map's or join's, per message: out minus in, zero weights dropped
   Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
+  std::optional<TaskNode> task;      // a map's or sink's of unlimited concurrency, a join's body
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
   std::vector<std::size_t> successors;  // indices of the nodes its output feeds
   std::vector<std::string> input_names;
   std::vector<flow::receiver<Message>*> inputs;  // one per input port
-  std::vector<flow::sender<Message>*> outputs;   // every sender of the output port
+  std::vector<flow::sender<Message>*> outputs;   // every sender of the output port (none for a task node)
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
   std::vector<std::unique_ptr<JoinPort>> join_ports;  // a join's inputs
   std::unique_ptr<GatherState> gather;
@@ -342,7 +474,7 @@ class PortEmitter final : public Emitter {
 
 /// Files `in` into its group; returns the group's tag and parts (in index
 /// order) when `in` completed it. Depth-0 messages wait for the stream's end.
-std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, const Message& in) {
+std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, const Message& in, OpenCount& open) {
   if (in.tag.depth() == 0) {
     g.stream.push_back(in);
     return std::nullopt;
@@ -351,7 +483,10 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   const Tag::Level level = in.tag.last();
   std::lock_guard<tbb::spin_mutex> lock(g.mutex);
   auto [it, created] = g.groups.try_emplace(parent);
-  if (created) it->second.parts.resize(level.count);
+  if (created) {
+    it->second.parts.resize(level.count);
+    open.add(1);
+  }
   GatherState::Group& group = it->second;
   if (level.count != group.parts.size() || level.index >= level.count)
     throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
@@ -361,11 +496,12 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   if (++group.arrived < group.parts.size()) return std::nullopt;
   std::vector<Value> parts = std::move(group.parts);
   g.groups.erase(it);
+  open.add(-1);
   return std::make_pair(parent, std::move(parts));
 }
 
 /// Files `in` under its tag on `port`; returns the record when every port has one.
-std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message& in) {
+std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in, OpenCount& open) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
   JoinState::Pending* p = nullptr;
   std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
@@ -378,14 +514,16 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message
     j.first_tag = in.tag;
     p = &j.first;
     p->values.resize(j.ports.size());
+    open.add(1);
   } else {
     it = j.more.try_emplace(in.tag).first;
     p = &it->second;
     p->values.resize(j.ports.size());
+    open.add(1);
   }
   if (!p->values[port].empty())
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-  p->values[port] = in.value;
+  p->values[port] = std::move(in.value);
   if (++p->arrived < j.ports.size()) return std::nullopt;
   std::vector<std::pair<std::string, Value>> fields;
   fields.reserve(j.ports.size());
@@ -397,6 +535,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, const Message
   } else {
     j.more.erase(it);
   }
+  open.add(-1);
   return Message{in.tag, Value::of(Record(std::move(fields)))};
 }
 
@@ -451,6 +590,7 @@ class Compiler {
     }
     for (CompiledNode* node : sequenced_) node->sequencer->reset();
     if (clean) return;
+    ctx_.open.reset();
     for (CompiledNode* node : holders_) {
       if (node->gather) {
         node->gather->groups.clear();
@@ -532,6 +672,7 @@ class Compiler {
   /// What never completed: gather groups and join keys still waiting.
   std::vector<std::string> incomplete() const {
     std::vector<std::string> missing;
+    if (ctx_.open.sum() == 0) return missing;  // nothing waits: no node need be visited
     for (CompiledNode* node : holders_) {
       if ((!node->gather || node->gather->groups.empty()) && (!node->join || node->join->empty())) continue;
       std::string who = "node '" + node->spec->id + "' (" + node->kind->name + ")";
@@ -614,26 +755,65 @@ class Compiler {
 
  private:
   /// A message into `node`'s join port `port` (JoinPort, in the sender's
-  /// task): files it under its key, and puts the record to `body` when the key
-  /// is complete. An arrival that leaves its key waiting is observed as a body
-  /// of its own without outputs; the one that completes the key is part of
-  /// the record's body (the body node's), so a join's bodies are its messages in.
-  void join_port_put(CompiledNode& node, std::size_t port, const Message& in, flow::receiver<Message>& body) {
-    if (ctx_.stopping()) return;
+  /// task): files it under its key, and returns the body node's task for the
+  /// record when the key is complete. An arrival that leaves its key waiting
+  /// is observed as a body of its own without outputs; the one that completes
+  /// the key is part of the record's body (the body node's), so a join's
+  /// bodies are its messages in.
+  d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in) {
+    if (ctx_.stopping()) return d1::SUCCESSFULLY_ENQUEUED;  // dropped: the run failed
     const Tag* tag = &in.tag;
     std::optional<Message> done;
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
-      done = join_arrive(*node.join, port, in);
+      done = join_arrive(*node.join, port, std::move(in), ctx_.open);
     } catch (...) {
       fail(node, tag);
       if (observer_) observe_arrival(node, tag, begin_ns, true);
-      return;
+      return d1::SUCCESSFULLY_ENQUEUED;
     }
-    if (done)
-      body.try_put(std::move(*done));
-    else if (observer_)
-      observe_arrival(node, tag, begin_ns, false);
+    if (done) return node.task->task_for(std::move(*done));
+    if (observer_) observe_arrival(node, tag, begin_ns, false);
+    return d1::SUCCESSFULLY_ENQUEUED;  // filed, waiting for the key's other ports
+  }
+
+  /// A task node's work on one message (TaskNode::Task): its output, if it
+  /// has one, goes to its successors; returns the task to run next.
+  d1::graph_task* run_task(CompiledNode& n, const Message& in) {
+    if (n.kind->shape == Shape::kSink) {
+      sink_step(n, in);
+      return nullptr;
+    }
+    Message out = map_step(n, in);
+    if (out.value.empty()) return nullptr;  // the body failed, or was skipped: the run is stopping
+    return n.task->outlets.put(ctx_.graph, std::move(out));
+  }
+
+  /// A map's, or a join body's, work on one message (a join's is a record):
+  /// the message out, empty when the body failed or was skipped.
+  Message map_step(CompiledNode& n, const Message& in) {
+    auto* body = static_cast<MapBody*>(n.body.get());  // none: a join without a body
+    Message out{in.tag, Value()};
+    const Tag* tag = &in.tag;
+    guard(n, tag, [&]() -> std::size_t {
+      out.value = body ? body->apply(in.value) : in.value;
+      if (out.value.empty()) throw Error("the body returned an empty value");
+      return 1;
+    });
+    // out, less what came in (a join's ports' messages stayed counted until
+    // the record left), before `out` is put
+    if (ctx_.streaming) n.net.add(in.tag.item());
+    return out;
+  }
+
+  void sink_step(CompiledNode& n, const Message& in) {
+    auto* body = static_cast<SinkBody*>(n.body.get());
+    const Tag* tag = &in.tag;
+    guard(n, tag, [&]() -> std::size_t {
+      body->consume(in);
+      return 0;
+    });
+    if (ctx_.streaming) n.consumed.remove(in.tag.item());
   }
 
   void observe_arrival(const CompiledNode& node, const Tag* tag, std::int64_t begin_ns, bool failed) {
@@ -744,18 +924,12 @@ class Compiler {
         break;
       }
       case Shape::kMap: {
-        add_node<MapNodeOf>(node, concurrency, [this, n](const Message& in) -> Message {
-          auto* body = static_cast<MapBody*>(n->body.get());
-          Message out{in.tag, Value()};
-          const Tag* tag = &in.tag;
-          guard(*n, tag, [&]() -> std::size_t {
-            out.value = body->apply(in.value);
-            if (out.value.empty()) throw Error("the body returned an empty value");
-            return 1;
-          });
-          if (ctx_.streaming) n->net.add(in.tag.item());  // before the graph puts `out`
-          return out;
-        });
+        if (concurrency == static_cast<std::size_t>(flow::unlimited)) {
+          add_task_node(node);
+        } else {
+          add_node_of<MapNodeOf<flow::queueing>>(node, concurrency,
+                                                 [this, n](const Message& in) { return map_step(*n, in); });
+        }
         break;
       }
       case Shape::kFlatMap: {
@@ -783,7 +957,7 @@ class Compiler {
               Tag group;  // outlives the body: an error and the observer's on_end read it afterwards
               std::size_t parts = 0;
               guard(*n, tag, [&]() -> std::size_t {
-                std::optional<std::pair<Tag, std::vector<Value>>> done = gather_arrive(*n->gather, in);
+                std::optional<std::pair<Tag, std::vector<Value>>> done = gather_arrive(*n->gather, in, ctx_.open);
                 if (!done) return 0;
                 group = done->first;
                 parts = done->second.size();
@@ -806,39 +980,24 @@ class Compiler {
       case Shape::kJoin: {
         node.join = std::make_unique<JoinState>();
         node.join->ports = node.input_names;
-        // The body node: the join's body (optional, make_body) on each complete record.
-        add_node<MapNodeOf>(node, flow::unlimited, [this, n](const Message& record) -> Message {
-          auto* body = static_cast<MapBody*>(n->body.get());
-          Message out{record.tag, Value()};
-          const Tag* tag = &record.tag;
-          guard(*n, tag, [&]() -> std::size_t {
-            out.value = body ? body->apply(record.value) : record.value;
-            if (out.value.empty()) throw Error("the body returned an empty value");
-            return 1;
-          });
-          // each port's message stayed counted until the record left: out, less them, before the graph puts `out`
-          if (ctx_.streaming) n->net.add(record.tag.item());
-          return out;
-        });
-        auto* body_node = node.inputs.back();
-        node.inputs.clear();  // the ports are the inputs; the body node is fed by them only
+        // The body node: the join's body (optional, make_body) on each complete
+        // record, which the ports put to it. The ports are the inputs.
+        node.task.emplace(g, *this, node, true);
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
-          node.join_ports.push_back(std::make_unique<JoinPort>(g, *this, node, port, *body_node));
+          node.join_ports.push_back(std::make_unique<JoinPort>(g, *node.task, port));
           node.inputs.push_back(node.join_ports.back().get());
         }
         break;
       }
       case Shape::kSink: {
-        add_node<SinkNodeOf>(node, concurrency, [this, n](const Message& in) {
-          auto* body = static_cast<SinkBody*>(n->body.get());
-          const Tag* tag = &in.tag;
-          guard(*n, tag, [&]() -> std::size_t {
-            body->consume(in);
-            return 0;
+        if (concurrency == static_cast<std::size_t>(flow::unlimited)) {
+          add_task_node(node);
+        } else {
+          add_node_of<SinkNodeOf<flow::queueing>>(node, concurrency, [this, n](const Message& in) {
+            sink_step(*n, in);
+            return flow::continue_msg();
           });
-          if (ctx_.streaming) n->consumed.remove(in.tag.item());
-          return flow::continue_msg();
-        });
+        }
         break;
       }
     }
@@ -864,6 +1023,12 @@ class Compiler {
       add_node_of<Node<flow::rejecting>>(node, concurrency, std::forward<Body>(body));
     else
       add_node_of<Node<flow::queueing>>(node, concurrency, std::forward<Body>(body));
+  }
+
+  /// Makes `node` a TaskNode (its input, and its output through its outlets).
+  void add_task_node(CompiledNode& node) {
+    node.task.emplace(ctx_.graph, *this, node, false);
+    node.inputs.push_back(&*node.task);
   }
 
   template <class N, class Body>
@@ -908,7 +1073,15 @@ class Compiler {
       auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);
       port = static_cast<std::size_t>(it - to.input_names.begin());
     }
-    for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *to.entries.at(port));
+    flow::receiver<Message>& entry = *to.entries.at(port);
+    if (from.task) {
+      if (to.join && &entry == to.inputs.at(port))  // the join itself, not its port's receiver
+        from.task->outlets.add(entry, &*to.task, port);
+      else
+        from.task->outlets.add(entry, dynamic_cast<Inlet*>(&entry), 0);
+    } else {
+      for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, entry);
+    }
     from.successors.push_back(to.index);
     to.predecessors.at(port) = from.index;
   }
@@ -1050,12 +1223,21 @@ class Compiler {
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;
 
-  friend class JoinPort;  // join_port_put
+  friend class TaskNode;  // run_task, join_port_put
 };
 
-tbb::detail::d1::graph_task* JoinPort::try_put_task(const Message& m) {
-  compiler_.join_port_put(node_, port_, m, body_);
-  return tbb::detail::d1::SUCCESSFULLY_ENQUEUED;  // taken (or dropped once the run failed)
+d1::graph_task* TaskNode::join_put(Message&& m, std::size_t port) {
+  return compiler_.join_port_put(node_, port, std::move(m));
+}
+
+d1::task* TaskNode::Task::execute(d1::execution_data& ed) {
+  d1::graph_task* next = node_.compiler_.run_task(node_.node_, message_);
+  if (next == d1::SUCCESSFULLY_ENQUEUED)
+    next = nullptr;
+  else if (next)
+    next = d1::prioritize_task(node_.graph_, *next);
+  finalize<Task>(ed);
+  return next;
 }
 
 }  // namespace
