@@ -111,11 +111,20 @@ class ResourceHold {
 /// How many join keys and gather groups are waiting for messages, so that a
 /// run that left none need not visit every join and gather to learn so (a
 /// cache miss apiece in a big graph). Each thread counts in a slot of its own
-/// (one cache line, so threads do not contend): a key opened on one thread
-/// and closed on another leaves the slots' sum right.
+/// (one cache line), with a plain load and store: no locked instruction and
+/// no line shared between threads. A key opened on one thread and closed on
+/// another leaves the slots' sum right. Threads beyond the first kSlots - 1
+/// of the process share the last slot, and add to it atomically.
 class OpenCount {
  public:
-  void add(std::int64_t n) { slots_[slot()].n.fetch_add(n, std::memory_order_relaxed); }
+  void add(std::int64_t n) {
+    const std::size_t i = slot();
+    std::atomic<std::int64_t>& c = slots_[i].n;
+    if (i == kShared)
+      c.fetch_add(n, std::memory_order_relaxed);
+    else
+      c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // only this thread writes it
+  }
   /// The sum; exact once the graph is idle (wait_for_all() synchronizes).
   std::int64_t sum() const {
     std::int64_t total = 0;
@@ -127,13 +136,14 @@ class OpenCount {
   }
 
  private:
-  static constexpr std::size_t kSlots = 64;  // threads beyond share slots: fetch_add keeps them right
+  static constexpr std::size_t kSlots = 64;
+  static constexpr std::size_t kShared = kSlots - 1;
   struct alignas(64) Slot {
     std::atomic<std::int64_t> n{0};
   };
   static std::size_t slot() {
     static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kSlots;
+    thread_local const std::size_t mine = std::min(next.fetch_add(1, std::memory_order_relaxed), kShared);
     return mine;
   }
   std::array<Slot, kSlots> slots_;
@@ -204,12 +214,13 @@ struct JoinState {
     std::vector<Value> values;  // per port; empty until its message arrived
     std::size_t arrived = 0;
   };
-  std::vector<std::string> ports;
+  // What each message touches first: the lock and the first key.
   tbb::spin_mutex mutex;  // the node's own, as a gather's
   bool first_used = false;
   Tag first_tag;
   Pending first;
   std::unordered_map<Tag, Pending, TagHash> more;
+  std::vector<std::string> ports;
 
   bool empty() const { return !first_used && more.empty(); }
   void clear() {
@@ -405,7 +416,8 @@ struct CompiledNode {
   std::vector<Semaphore*> resources;
   Accounts net;       // a map's or join's, per message: out minus in, zero weights dropped
   Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
-  std::optional<TaskNode> task;      // a map's or sink's of unlimited concurrency, a join's body
+  std::optional<TaskNode> task;      // a map's or sink's of unlimited concurrency, a join's
+  std::optional<JoinState> join;     // beside its task node: a message into a join touches both
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
   std::vector<std::size_t> successors;  // indices of the nodes its output feeds
@@ -415,7 +427,6 @@ struct CompiledNode {
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
   std::vector<std::unique_ptr<JoinPort>> join_ports;  // a join's inputs
   std::unique_ptr<GatherState> gather;
-  std::unique_ptr<JoinState> join;
 
   // Stream accounting (stream.hpp), set by Compiler::plan_accounts().
   std::vector<std::size_t> predecessors;          // per input port: the node feeding it
@@ -546,10 +557,10 @@ class Compiler {
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
-    storage_.reserve(spec_.nodes.size());  // never grows again: nodes_ points into it
+    storage_ = std::make_unique<CompiledNode[]>(spec_.nodes.size());  // nodes_ points into it
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
-      nodes_.push_back(&storage_.emplace_back());
+      nodes_.push_back(&storage_[nodes_.size()]);
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
       by_id_.insert(nodes_.size() - 1);
@@ -978,7 +989,7 @@ class Compiler {
         break;
       }
       case Shape::kJoin: {
-        node.join = std::make_unique<JoinState>();
+        node.join.emplace();
         node.join->ports = node.input_names;
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs.
@@ -1208,7 +1219,7 @@ class Compiler {
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   // The nodes in one block, in declaration order: a run visits them in
   // order (making bodies, releasing them), which the prefetcher follows.
-  std::vector<CompiledNode> storage_;
+  std::unique_ptr<CompiledNode[]> storage_;  // in place: a node holds its join's lock
   std::vector<CompiledNode*> nodes_;  // into storage_
   detail::IdIndex by_id_;
   std::vector<CompiledNode*> order_;  // topological
