@@ -405,6 +405,16 @@ class JoinPort final : public Inlet {
   std::size_t port_;
 };
 
+/// What a source keeps besides what every node does: its pump and window.
+struct SourceState {
+  std::unique_ptr<detail::Window> window;
+  PumpNode* pump = nullptr;
+  std::optional<Message> pending;        // an item made, waiting for a credit
+  std::uint64_t items = 0;               // items emitted so far
+  bool ended = false;                    // its body said there is no more
+  std::uint64_t nudged_at = UINT64_MAX;  // items when last nudged (Compiler::nudge)
+};
+
 /// One braid node, compiled.
 struct CompiledNode {
   // What every run touches (prepare, the body's calls, release) first, close
@@ -433,12 +443,7 @@ struct CompiledNode {
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
   std::vector<Account> out;                       // per message emitted, added before it is put
   std::vector<std::vector<Account>> in;           // per input port: subtracted per message consumed
-  std::unique_ptr<detail::Window> window;         // a source's
-  PumpNode* pump = nullptr;                       // a source's
-  std::optional<Message> pending;                 // a source's item made, waiting for a credit
-  std::uint64_t items = 0;                        // a source's items emitted so far
-  bool ended = false;                             // a source's body said there is no more
-  std::uint64_t nudged_at = UINT64_MAX;           // a source's items when last nudged (Compiler::nudge)
+  std::unique_ptr<SourceState> src;              // a source's
   bool whole_stream = false;                      // a gather fed whole items (depth 0): settled at the end
   std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
   std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
@@ -557,7 +562,7 @@ class Compiler {
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
-    storage_ = std::make_unique<CompiledNode[]>(spec_.nodes.size());  // nodes_ points into it
+    storage_.reset(new CompiledNode[spec_.nodes.size()]);  // nodes_ points into it; not value-initialized (no memset first)
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(&storage_[nodes_.size()]);
@@ -572,7 +577,7 @@ class Compiler {
     for (CompiledNode* node : order_)
       if (node->gather) gathers_.push_back(node);
     for (const auto& node : nodes_) {
-      if (node->pump) sources_.push_back(node);
+      if (node->src) sources_.push_back(node);
       if (node->kind->shape == Shape::kSink && !node->kind->stateless) sinks_.push_back(node);  // see commit()
       if (node->gather || node->join) holders_.push_back(node);
       if (node->sequencer) sequenced_.push_back(node);
@@ -593,11 +598,11 @@ class Compiler {
       stateless_made_ = true;
     }
     for (CompiledNode* node : sources_) {
-      node->pending.reset();
-      node->items = 0;
-      node->ended = false;
-      node->nudged_at = UINT64_MAX;
-      node->window->reset();
+      node->src->pending.reset();
+      node->src->items = 0;
+      node->src->ended = false;
+      node->src->nudged_at = UINT64_MAX;
+      node->src->window->reset();
     }
     for (CompiledNode* node : sequenced_) node->sequencer->reset();
     if (clean) return;
@@ -618,7 +623,7 @@ class Compiler {
   }
 
   void activate_sources() {
-    for (CompiledNode* node : sources_) node->pump->try_put(flow::continue_msg());
+    for (CompiledNode* node : sources_) node->src->pump->try_put(flow::continue_msg());
   }
 
   /// After the graph went idle: wakes the pump of every source that has not
@@ -629,9 +634,9 @@ class Compiler {
   bool nudge() {
     bool any = false;
     for (CompiledNode* node : sources_) {
-      if (node->ended || node->nudged_at == node->items) continue;
-      node->nudged_at = node->items;
-      node->pump->try_put(flow::continue_msg());
+      if (node->src->ended || node->src->nudged_at == node->src->items) continue;
+      node->src->nudged_at = node->src->items;
+      node->src->pump->try_put(flow::continue_msg());
       any = true;
     }
     return any;
@@ -644,10 +649,10 @@ class Compiler {
   std::vector<std::string> stalled() const {
     std::vector<std::string> lines;
     for (CompiledNode* node : sources_)
-      if (!node->ended)
+      if (!node->src->ended)
         lines.push_back("node '" + node->spec->id + "' (" + node->kind->name + "): the stream stopped after " +
-                        std::to_string(node->items) + " items, its max_in_flight window of " +
-                        std::to_string(node->window->limit()) + " full of items that never completed");
+                        std::to_string(node->src->items) + " items, its max_in_flight window of " +
+                        std::to_string(node->src->window->limit()) + " full of items that never completed");
     return lines;
   }
 
@@ -897,39 +902,41 @@ class Compiler {
     CompiledNode* n = &node;
     switch (node.kind->shape) {
       case Shape::kSource: {
-        node.window = std::make_unique<detail::Window>(
+        node.src = std::make_unique<SourceState>();
+        SourceState* src = node.src.get();
+        src->window = std::make_unique<detail::Window>(
             ns.max_in_flight.value_or(spec_.max_in_flight.value_or(kDefaultMaxInFlight)));
-        // The pump runs one body at a time: n->items, n->ended and n->pending
+        // The pump runs one body at a time: src's items, ended and pending
         // need no lock, and the thread that waited for the graph reads them
         // after wait_for_all(). Like an input_node it makes the next item
         // before it has a credit for it, so a stream whose items wait for its
         // end learns of the end while its window is full.
         auto pump = std::make_unique<PumpNode>(
-            g, flow::serial, [this, n](const flow::continue_msg&, PumpNode::output_ports_type& ports) {
+            g, flow::serial, [this, n, src](const flow::continue_msg&, PumpNode::output_ports_type& ports) {
               auto* body = static_cast<SourceBody*>(n->body.get());
               const Tag* none = nullptr;
               while (!ctx_.stopping()) {
-                if (!n->pending) {
-                  if (n->ended) return;
-                  Message m{Tag(n->items), Value()};
+                if (!src->pending) {
+                  if (src->ended) return;
+                  Message m{Tag(src->items), Value()};
                   bool more = false;
                   if (!guard(*n, none, [&]() -> std::size_t { return (more = body->next(m.value)) ? 1 : 0; }) ||
                       !more) {
-                    n->ended = true;  // or failed: then the run fails anyway
-                    n->window->set_ended();
+                    src->ended = true;  // or failed: then the run fails anyway
+                    src->window->set_ended();
                     return;
                   }
-                  add_counts(n->out, n->items);
-                  ++n->items;
-                  n->pending = std::move(m);
+                  add_counts(n->out, src->items);
+                  ++src->items;
+                  src->pending = std::move(m);
                 }
-                if (!n->window->take()) return;  // full: retirements wake the pump again
-                std::get<0>(ports).try_put(std::move(*n->pending));
-                n->pending.reset();
+                if (!src->window->take()) return;  // full: retirements wake the pump again
+                std::get<0>(ports).try_put(std::move(*src->pending));
+                src->pending.reset();
               }
             });
-        node.window->set_pump(pump.get());
-        node.pump = pump.get();
+        src->window->set_pump(pump.get());
+        src->pump = pump.get();
         node.outputs.push_back(&flow::output_port<0>(*pump));
         node.tbb_nodes.push_back(std::move(pump));
         break;
@@ -1125,7 +1132,7 @@ class Compiler {
     const std::vector<CompiledNode*>& order = order_;
     for (CompiledNode* node : order) {
       std::vector<std::size_t>& sources = node->sources;
-      if (node->window) sources.push_back(node->index);
+      if (node->src) sources.push_back(node->index);
       for (std::size_t p : node->predecessors) {
         const auto& more = nodes_[p]->sources;
         sources.insert(sources.end(), more.begin(), more.end());
@@ -1167,7 +1174,7 @@ class Compiler {
     // message more per item, released by the sequencer), so the window's
     // limit bounds the items held here and sizes the ring.
     CompiledNode& source = *nodes_[x.sources.at(0)];
-    detail::Window& window = *source.window;
+    detail::Window& window = *source.src->window;
     x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *x.inputs.at(0), window);
     auto own = std::find_if(source.out.begin(), source.out.end(), [&](const Account& a) { return a.ledger == &window; });
     if (own == source.out.end())
@@ -1194,7 +1201,7 @@ class Compiler {
 
   /// `weight` messages per message in `source`'s window.
   static Account window_account(const CompiledNode& source, std::int64_t weight) {
-    return Account{source.window.get(), weight, &source.window->ended()};
+    return Account{source.src->window.get(), weight, &source.src->window->ended()};
   }
 
   /// A map consumes one message per message it emits, a join one per port
