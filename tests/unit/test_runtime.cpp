@@ -1079,3 +1079,50 @@ TEST_CASE("a Program makes a stateless kind's bodies at its first run and keeps 
                        "collect messages",
                        braid::NodeError);
 }
+
+TEST_CASE("a map's output reaches every kind of successor: a join's ports, a map, a flat map, an ordered and a collecting sink") {
+  // The map and the join are the runtime's own task nodes; a filter (flat map)
+  // and a gather are tbb nodes, and the ordered sink has a sequencer in front.
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  reg.add(braid::map_kind("test.twice", "doubles", [](std::int64_t x) { return 2 * x; }));
+  PipelineBuilder b("outlets");
+  b.node("numbers", "source.count").param("n", 300);
+  b.node("twice", "test.twice");
+  b.node("again", "test.twice");
+  b.node("kept", "filter.range").param("min", 0).param("max", 1000000);
+  b.node("pair", "join").param("ports", std::vector<std::string>{"a", "b", "c"});
+  b.node("records", "sink.output");
+  b.node("ordered", "sink.output").ordered(true);
+  b.node("total", "gather.sum");
+  b.node("sum", "sink.output");
+  b.edge("numbers -> twice");
+  b.edge("twice -> pair.a");
+  b.edge("twice -> again -> pair.b");
+  b.edge("twice -> kept -> pair.c");
+  b.edge("twice -> ordered");
+  b.edge("twice -> total -> sum");
+  b.edge("pair -> records");
+  const braid::PipelineSpec spec = b.build();
+  auto check = [](const braid::Result& r) {
+    const std::vector<Message>& records = r.outputs.at("records");
+    REQUIRE(records.size() == 300);
+    for (std::int64_t i = 0; i < 300; ++i) {
+      const auto& rec = records[static_cast<std::size_t>(i)].value.get<braid::Record>();
+      CHECK(rec.at("a").get<std::int64_t>() == 2 * i);
+      CHECK(rec.at("b").get<std::int64_t>() == 4 * i);
+      CHECK(rec.at("c").get<std::int64_t>() == 2 * i);
+    }
+    const std::vector<Message>& ordered = r.outputs.at("ordered");
+    REQUIRE(ordered.size() == 300);
+    for (std::size_t i = 0; i < ordered.size(); ++i)
+      CHECK(ordered[i].value.get<std::int64_t>() == 2 * static_cast<std::int64_t>(i));
+    CHECK(r.value("sum").get<std::int64_t>() == 299 * 300);
+  };
+  for (std::size_t t : {1, 2, 4}) {
+    CAPTURE(t);
+    check(braid::run(spec, reg, threads(t)));
+    braid::Program program(spec, reg, threads(t));
+    for (int run = 0; run < 3; ++run) check(program.run());
+  }
+}
