@@ -435,7 +435,8 @@ struct CompiledNode {
   const Kind* kind = nullptr;
   std::size_t index = 0;  // in PipelineSpec::nodes
   std::vector<Semaphore*> resources;
-  Accounts net;       // a map's or join's, per message: out minus in, zero weights dropped
+  Accounts added;     // per message put out: a map's or join's net (out minus in, zero weights
+                      // dropped), a source's, flat map's or gather's out
   Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
   std::optional<TaskNode> task;      // a map's or sink's of unlimited concurrency, a join's
   std::optional<JoinState> join;     // beside its task node: a message into a join touches both
@@ -452,19 +453,13 @@ struct CompiledNode {
   // Stream accounting (stream.hpp), set by Compiler::plan_accounts().
   std::vector<std::size_t> predecessors;          // per input port: the node feeding it
   std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
-  std::vector<Account> out;                       // per message emitted, added before it is put
+  std::vector<Account> out;                       // per message emitted, added before it is put (see `added`)
   std::vector<std::vector<Account>> in;           // per input port: subtracted per message consumed
   std::unique_ptr<SourceState> src;              // a source's
   bool whole_stream = false;                      // a gather fed whole items (depth 0): settled at the end
   std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
   std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
 };
-
-/// Adds `weight` x `times` messages of `item` to each account.
-inline void add_counts(const std::vector<Account>& accounts, std::uint64_t item, std::int64_t times = 1) {
-  for (const Account& a : accounts)
-    if (!a.skip()) a.ledger->add(item, a.weight * times);
-}
 
 std::size_t tbb_concurrency(Concurrency c) {
   return c.is_unlimited() ? static_cast<std::size_t>(flow::unlimited) : c.value();
@@ -485,9 +480,9 @@ using OutPort = std::tuple_element_t<0, FlatMapNode::output_ports_type>;
 /// Lets a FlatMapBody emit into a multifunction_node's output port.
 class PortEmitter final : public Emitter {
  public:
-  PortEmitter(OutPort& port, const std::vector<Account>* accounts) : port_(port), accounts_(accounts) {}
+  PortEmitter(OutPort& port, const Accounts* accounts) : port_(port), accounts_(accounts) {}
   void emit(const Tag& tag, Value value) override {
-    if (accounts_) add_counts(*accounts_, tag.item());
+    if (accounts_) accounts_->add(tag.item());
     port_.try_put(Message{tag, std::move(value)});
     ++count_;
   }
@@ -495,7 +490,7 @@ class PortEmitter final : public Emitter {
 
  private:
   OutPort& port_;
-  const std::vector<Account>* accounts_;  // nullptr once the sources ended
+  const Accounts* accounts_;  // nullptr once the sources ended
   std::size_t count_ = 0;
 };
 
@@ -829,7 +824,7 @@ class Compiler {
     });
     // out, less what came in (a join's ports' messages stayed counted until
     // the record left), before `out` is put
-    if (ctx_.streaming) n.net.add(in.tag.item());
+    if (ctx_.streaming) n.added.add(in.tag.item());
     return out;
   }
 
@@ -937,7 +932,7 @@ class Compiler {
                     src->window->set_ended();
                     return;
                   }
-                  add_counts(n->out, src->items);
+                  n->added.add(src->items);
                   ++src->items;
                   src->pending = std::move(m);
                 }
@@ -966,7 +961,7 @@ class Compiler {
             node, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
               auto* body = static_cast<FlatMapBody*>(n->body.get());
               const bool streaming = ctx_.streaming;
-              PortEmitter emit(std::get<0>(ports), streaming ? &n->out : nullptr);
+              PortEmitter emit(std::get<0>(ports), streaming ? &n->added : nullptr);
               const Tag* tag = &in.tag;
               guard(*n, tag, [&]() -> std::size_t {
                 body->apply(in, emit);
@@ -992,7 +987,7 @@ class Compiler {
                 parts = done->second.size();
                 tag = &group;  // a failing combine is reported with the group's tag
                 Value combined = body->combine(std::move(done->second));
-                if (streaming) add_counts(n->out, group.item());
+                if (streaming) n->added.add(group.item());
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
                 return 1;
               });
@@ -1161,7 +1156,8 @@ class Compiler {
       if (x->spec->ordered) plan_sequencer(*x);
     for (const auto& node : nodes_) {
       const Shape shape = node->kind->shape;
-      if (shape == Shape::kMap || shape == Shape::kJoin) node->net = Accounts(net_of(*node));
+      if (shape == Shape::kMap || shape == Shape::kJoin) node->added = Accounts(net_of(*node));
+      if (shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather) node->added = Accounts(node->out);
       if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !node->in.empty())
         node->consumed = Accounts(node->in[0]);
     }
