@@ -47,6 +47,10 @@
 #include <optional>
 #include <unordered_map>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace braid {
 namespace {
 
@@ -561,6 +565,52 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
   return Message{in.tag, Value::of(Record(std::move(fields)))};
 }
 
+/// The compiled nodes, in one block that never moves (nodes point into it
+/// and into each other). A block of many nodes asks Linux for transparent
+/// huge pages (madvise): a graph of 100,000 nodes then takes a few dozen page
+/// faults to build instead of tens of thousands, and its runs miss the TLB
+/// less. Where the kernel says no, the block is ordinary memory.
+class NodeArray {
+ public:
+  NodeArray() = default;
+  explicit NodeArray(std::size_t n) : n_(n) {
+    if (n == 0) return;
+    std::size_t bytes = n * sizeof(CompiledNode);
+    std::size_t align = alignof(CompiledNode);
+    if (bytes >= kHugeFrom) {
+      align = kHugePage;
+      bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    }
+    align_ = align;
+    void* p = ::operator new(bytes, std::align_val_t(align));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align == kHugePage) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
+#endif
+    data_ = static_cast<CompiledNode*>(p);
+    for (std::size_t i = 0; i < n; ++i) new (data_ + i) CompiledNode;  // default-initialized: no memset first
+  }
+  ~NodeArray() {
+    if (!data_) return;
+    for (std::size_t i = n_; i-- > 0;) data_[i].~CompiledNode();
+    ::operator delete(data_, std::align_val_t(align_));
+  }
+  NodeArray(const NodeArray&) = delete;
+  NodeArray& operator=(NodeArray&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(n_, other.n_);
+    std::swap(align_, other.align_);
+    return *this;
+  }
+  CompiledNode& operator[](std::size_t i) { return data_[i]; }
+
+ private:
+  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  static constexpr std::size_t kHugeFrom = 2 * kHugePage;  // smaller blocks stay ordinary memory
+  CompiledNode* data_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t align_ = alignof(CompiledNode);
+};
+
 class Compiler {
  public:
   Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry)
@@ -568,7 +618,7 @@ class Compiler {
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
-    storage_.reset(new CompiledNode[spec_.nodes.size()]);  // nodes_ points into it; not value-initialized (no memset first)
+    storage_ = NodeArray(spec_.nodes.size());  // nodes_ points into it
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(&storage_[nodes_.size()]);
@@ -1233,7 +1283,7 @@ class Compiler {
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   // The nodes in one block, in declaration order: a run visits them in
   // order (making bodies, releasing them), which the prefetcher follows.
-  std::unique_ptr<CompiledNode[]> storage_;  // in place: a node holds its join's lock
+  NodeArray storage_;  // in place: a node holds its join's lock
   std::vector<CompiledNode*> nodes_;  // into storage_
   detail::IdIndex by_id_;
   std::vector<CompiledNode*> order_;  // topological
