@@ -311,20 +311,28 @@ class Inlet : public flow::receiver<Message> {
   flow::graph& graph_;
 };
 
-/// A braid node's successors: the receivers its output port feeds.
+/// A braid node's successors: the receivers its output port feeds. The first
+/// two live in the node itself (most nodes have one or two successors), so a
+/// message costs no pointer to chase to find them; more go to a vector.
 class Outlets {
  public:
   /// `r`, fed on `port` of `own` when that is braid's (else through r's try_put_task).
-  void add(flow::receiver<Message>& r, Inlet* own, std::size_t port) { targets_.push_back(Target{&r, own, port}); }
+  void add(flow::receiver<Message>& r, Inlet* own, std::size_t port) {
+    const Target t{&r, own, port};
+    if (n_ < kInline)
+      inline_[n_] = t;
+    else
+      more_.push_back(t);
+    ++n_;
+  }
 
   /// Puts `m` to every successor. Returns the task to run next (the last
   /// one made); the others are spawned, as a tbb node's broadcast does.
   d1::graph_task* put(flow::graph& g, Message&& m) const {
     d1::graph_task* next = nullptr;
-    const std::size_t n = targets_.size();
-    for (std::size_t i = 0; i + 1 < n; ++i) next = d1::combine_tasks(g, next, put_copy(targets_[i], m));
-    if (n) {
-      const Target& last = targets_[n - 1];
+    for (std::size_t i = 0; i + 1 < n_; ++i) next = d1::combine_tasks(g, next, put_copy(at(i), m));
+    if (n_) {
+      const Target& last = at(n_ - 1);
       next = d1::combine_tasks(g, next, last.own ? last.own->take(std::move(m), last.port) : put_copy(last, m));
     }
     return next;
@@ -336,6 +344,8 @@ class Outlets {
     Inlet* own;  // braid's: it takes the message moved, on `port`
     std::size_t port;
   };
+  static constexpr std::size_t kInline = 2;
+  const Target& at(std::size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
   /// try_put_task is protected in tbb::flow::receiver; a class derived from
   /// it may name it, and the pointer to member then calls any receiver's.
   struct Access : flow::receiver<Message> {
@@ -346,7 +356,9 @@ class Outlets {
   static d1::graph_task* put_copy(const Target& t, const Message& m) {
     return t.own ? t.own->take(Message(m), t.port) : Access::put(*t.receiver, m);
   }
-  std::vector<Target> targets_;
+  std::size_t n_ = 0;
+  std::array<Target, kInline> inline_{};
+  std::vector<Target> more_;
 };
 
 /// A map, sink or join of unlimited concurrency. A message into a map or
