@@ -6,14 +6,19 @@
 //   map, sink of unlimited concurrency -> TaskNode (braid's own, below)
 //   map, sink of limited concurrency   -> function_node (queueing)
 //   flat map, gather -> multifunction_node<Message, tuple<Message>>
-//   join    -> a TaskNode for its body, fed by one JoinPort per input port
-//              (a receiver that files messages by key)
+//   join    -> a TaskNode: its ports file messages by key in the sender's
+//              task, its task runs the body on each complete record (a
+//              JoinPort receiver per port serves the tbb nodes feeding it)
 // A TaskNode is a tbb::flow::receiver that runs each message as a graph task
 // of its own, as a function_node of unlimited concurrency does, but it lives
 // inside the compiled node (no allocation, no body leaf apart) and puts its
 // output straight to its successors' receivers, the last one moved, the next
 // task returned to the scheduler (bypass), where a function_node goes through
-// a broadcast cache (a lock and a list walk per message).
+// a broadcast cache (a lock and a list walk per message). It makes its tasks
+// with the interface oneTBB's own flow nodes use (tbb::detail::d1: graph_task,
+// small_object_allocator, combine_tasks, reserve_wait / release_wait), which
+// is not oneTBB's public API: this file is checked against oneTBB 2021.8
+// (Debian 12), and an upgrade of oneTBB must rerun its tests.
 // A source is a pump, a serial multifunction_node that emits items while its
 // window has credits for them (at most max_in_flight items inside; stream.hpp
 // counts them out) and runs again when retired items give credits back; an
