@@ -155,6 +155,72 @@ TEST_CASE("records find fields by name") {
   CHECK_THROWS_WITH_AS(r.at("c"), "record has no field 'c' (fields: a, b)", braid::TypeError);
 }
 
+namespace {
+// "n0=0,n1=10,..." from walking the fields, and from indexing them.
+std::string listed(const braid::Record& r) {
+  std::string walked, indexed;
+  for (const auto& [name, value] : r.fields()) walked += name + "=" + braid::to_json_text(value) + ",";
+  for (std::size_t i = 0; i < r.fields().size(); ++i)
+    indexed += r.fields()[i].first + "=" + braid::to_json_text(r.fields()[i].second) + ",";
+  CHECK(walked == indexed);
+  return walked;
+}
+}  // namespace
+
+TEST_CASE("records of few and of many fields copy, move and assign whole") {
+  for (int n : {0, 1, 4, 5, 9}) {  // up to 4 live in the record, more are allocated
+    CAPTURE(n);
+    std::vector<std::pair<std::string, Value>> fields;
+    std::string expected;
+    for (int i = 0; i < n; ++i) {
+      fields.emplace_back("n" + std::to_string(i), Value::of(std::vector<std::int64_t>{std::int64_t{i}, std::int64_t{10} * i}));
+      expected += "n" + std::to_string(i) + "=[" + std::to_string(i) + "," + std::to_string(10 * i) + "],";
+    }
+    const braid::Record original(fields);
+    CHECK(original.size() == static_cast<std::size_t>(n));
+    CHECK(original.fields().empty() == (n == 0));
+    CHECK(listed(original) == expected);
+
+    braid::Record copy(original);
+    braid::Record moved(std::move(copy));
+    CHECK(listed(moved) == expected);
+    CHECK(copy.size() == 0);  // NOLINT(bugprone-use-after-move): moved-from is empty, by contract
+    CHECK(listed(copy).empty());
+
+    braid::Record assigned({{"x", Value::of(1)}});
+    assigned = original;
+    CHECK(listed(assigned) == expected);
+    braid::Record move_assigned({{"x", Value::of(1)}, {"y", Value::of(2)}, {"z", Value::of(3)},
+                                 {"w", Value::of(4)}, {"v", Value::of(5)}});
+    move_assigned = std::move(assigned);
+    CHECK(listed(move_assigned) == expected);
+    CHECK(listed(original) == expected);  // the copies share no value storage with it
+
+    if (n > 0) CHECK(moved.at("n" + std::to_string(n - 1)).get<braid::Slice<std::int64_t>>()[1] == 10 * (n - 1));
+  }
+}
+
+TEST_CASE("records made with shared field names take their values and copy no name") {
+  const std::vector<std::string> ports{"left", "right"};
+  const braid::FieldNames names = braid::FieldNames::interned(ports);
+  CHECK(names.size() == 2);
+  CHECK(&braid::FieldNames::interned(ports)[0] == &names[0]);  // one copy per list, for the process
+  CHECK(&braid::FieldNames::interned({"left"})[0] != &names[0]);
+
+  std::vector<Value> values{Value::of(1), Value::of("two")};
+  braid::Record r(names, values.data());
+  CHECK(listed(r) == "left=1,right=\"two\",");
+  CHECK(&r.names()[1] == &names[1]);  // shared, not copied
+  CHECK(braid::to_json_text(Value::of(r)) == R"({"left":1,"right":"two"})");
+
+  const braid::FieldNames owned(std::vector<std::string>{"a", "b", "c", "d", "e", "f"});
+  std::vector<Value> six;
+  for (int i = 0; i < 6; ++i) six.push_back(Value::of(i));
+  const braid::Record wide(owned, six.data());
+  CHECK(listed(wide) == "a=0,b=1,c=2,d=3,e=4,f=5,");
+  CHECK(&braid::Record(wide).names()[5] == &owned[5]);
+}
+
 TEST_CASE("tags add and remove split levels") {
   Tag item(3);
   Tag chunk = item.child(1, 4);

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -375,27 +376,127 @@ decltype(auto) Value::get() const {
   return detail::ValueTraits<T>::load(*this);
 }
 
+/// The names of a record's fields, in order, shared by every record made
+/// with them (a join makes all its records with one FieldNames: a record
+/// then copies no name). Cheap to copy.
+class FieldNames {
+ public:
+  /// No names.
+  FieldNames() = default;
+  /// Owns `names`; copies share them (reference-counted).
+  explicit FieldNames(std::vector<std::string> names);
+  /// The one process-lifetime copy of `names`: made on first use, kept until
+  /// the process exits, and shared with no reference count, so a record made
+  /// with it copies a pointer and touches no shared counter. For name lists
+  /// of which a program has few (a join's ports); thread-safe.
+  static FieldNames interned(const std::vector<std::string>& names);
+
+  /// The number of names.
+  std::size_t size() const noexcept { return names_ ? names_->size() : 0; }
+  /// Name `i`; requires i < size().
+  const std::string& operator[](std::size_t i) const noexcept { return (*names_)[i]; }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> names_;  // for interned lists, owns nothing
+};
+
 /// A record: named fields in a fixed order (a join's output: one field per port).
-/// Immutable once made; readable from any number of threads.
+/// Immutable once made; readable from any number of threads. Up to four
+/// fields live in the record itself (a Value of a record is then one
+/// allocation); the names are shared (FieldNames), not copied.
+///
+/// ```cpp
+/// braid::Record r({{"sum", braid::Value::of(10)}, {"count", braid::Value::of(4)}});
+/// r.at("sum").get<std::int64_t>();                     // 10
+/// for (const auto& [name, value] : r.fields()) ...     // "sum", then "count"
+/// ```
 class Record {
  public:
+  /// One field, as fields() yields it: references into the record.
+  using Field = std::pair<const std::string&, const Value&>;
+
+  /// Every field of a record, in order (a view; valid while the record lives).
+  class Fields {
+   public:
+    /// Walks the fields in order; yields Field by value.
+    class iterator {
+     public:
+      using iterator_category = std::forward_iterator_tag;
+      using value_type = Field;
+      using difference_type = std::ptrdiff_t;
+      using reference = Field;
+      using pointer = void;
+      iterator() = default;
+      Field operator*() const noexcept { return (*fields_)[i_]; }
+      iterator& operator++() noexcept {
+        ++i_;
+        return *this;
+      }
+      iterator operator++(int) noexcept {
+        iterator old = *this;
+        ++i_;
+        return old;
+      }
+      bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+      bool operator!=(const iterator& o) const noexcept { return i_ != o.i_; }
+
+     private:
+      friend class Fields;
+      iterator(const Fields* fields, std::size_t i) noexcept : fields_(fields), i_(i) {}
+      const Fields* fields_ = nullptr;
+      std::size_t i_ = 0;
+    };
+
+    /// The number of fields.
+    std::size_t size() const noexcept { return record_->size(); }
+    /// Whether there are none.
+    bool empty() const noexcept { return size() == 0; }
+    /// Field `i`; requires i < size().
+    Field operator[](std::size_t i) const noexcept { return Field(record_->names_[i], record_->values_[i]); }
+    /// The first field.
+    iterator begin() const noexcept { return iterator(this, 0); }
+    /// Past the last field.
+    iterator end() const noexcept { return iterator(this, size()); }
+
+   private:
+    friend class Record;
+    explicit Fields(const Record* record) noexcept : record_(record) {}
+    const Record* record_;
+  };
+
   /// A record with no fields.
-  Record() = default;
+  Record() noexcept : values_(inline_) {}
   /// A record of `fields`, in that order (names should be unique: at() and
   /// find() return the first field of a name).
-  explicit Record(std::vector<std::pair<std::string, Value>> fields) : fields_(std::move(fields)) {}
+  explicit Record(std::vector<std::pair<std::string, Value>> fields);
+  /// A record of the fields `names`, whose values are moved out of
+  /// values[0 .. names.size()): the names are shared, not copied.
+  Record(FieldNames names, Value* values);
+  Record(const Record& o);
+  Record(Record&& o) noexcept;
+  Record& operator=(const Record& o);
+  Record& operator=(Record&& o) noexcept;
+  ~Record();
 
   /// The field called `name`. Throws braid::TypeError if there is none.
   const Value& at(std::string_view name) const;
   /// The field called `name`, or nullptr.
   const Value* find(std::string_view name) const noexcept;
-  /// Every field, in order.
-  const std::vector<std::pair<std::string, Value>>& fields() const noexcept { return fields_; }
+  /// Every field, in order: `for (const auto& [name, value] : r.fields())`.
+  Fields fields() const noexcept { return Fields(this); }
   /// The number of fields.
-  std::size_t size() const noexcept { return fields_.size(); }
+  std::size_t size() const noexcept { return names_.size(); }
+  /// The names of the fields, in order.
+  const FieldNames& names() const noexcept { return names_; }
 
  private:
-  std::vector<std::pair<std::string, Value>> fields_;
+  static constexpr std::size_t kInline = 4;
+  void take_values(Value* from, bool move);
+  void release() noexcept;
+
+  FieldNames names_;
+  Value* values_;  // inline_ when size() <= kInline, else allocated
+  Value inline_[kInline];
 };
 
 /// Encodes `value` as JSON text, compact. Throws braid::TypeError if its type has no encoder.

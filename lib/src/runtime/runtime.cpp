@@ -229,7 +229,7 @@ struct JoinState {
   Tag first_tag;
   Pending first;
   std::unordered_map<Tag, Pending, TagHash> more;
-  std::vector<std::string> ports;
+  FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
 
   bool empty() const { return !first_used && more.empty(); }
   void clear() {
@@ -568,9 +568,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
   p->values[port] = std::move(in.value);
   if (++p->arrived < j.ports.size()) return std::nullopt;
-  std::vector<std::pair<std::string, Value>> fields;
-  fields.reserve(j.ports.size());
-  for (std::size_t i = 0; i < j.ports.size(); ++i) fields.emplace_back(j.ports[i], std::move(p->values[i]));
+  Value record = Value::of(Record(j.ports, p->values.data()));
   if (p == &j.first) {
     for (Value& v : p->values) v = Value();  // moved from: empty again, the vector kept for the next key
     p->arrived = 0;
@@ -579,7 +577,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
     j.more.erase(it);
   }
   open.add(-1);
-  return Message{in.tag, Value::of(Record(std::move(fields)))};
+  return Message{in.tag, std::move(record)};
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
@@ -1070,7 +1068,7 @@ class Compiler {
       }
       case Shape::kJoin: {
         node.join.emplace();
-        node.join->ports = node.input_names;
+        node.join->ports = FieldNames::interned(node.input_names);
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs.
         node.task.emplace(g, *this, node, true);

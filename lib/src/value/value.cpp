@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -333,16 +334,99 @@ double Mean::value() const noexcept {
   return sum / static_cast<double>(count);
 }
 
+FieldNames::FieldNames(std::vector<std::string> names)
+    : names_(std::make_shared<const std::vector<std::string>>(std::move(names))) {}
+
+FieldNames FieldNames::interned(const std::vector<std::string>& names) {
+  static std::mutex mutex;
+  static auto* lists = new std::set<std::vector<std::string>>();  // never freed: records may outlive statics
+  const std::vector<std::string>* list;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    list = &*lists->insert(names).first;
+  }
+  FieldNames out;
+  out.names_ = std::shared_ptr<const std::vector<std::string>>(std::shared_ptr<const void>(), list);  // owns nothing
+  return out;
+}
+
+Record::Record(std::vector<std::pair<std::string, Value>> fields) : values_(inline_) {
+  std::vector<std::string> names;
+  std::vector<Value> values;
+  names.reserve(fields.size());
+  values.reserve(fields.size());
+  for (auto& [name, value] : fields) {
+    names.push_back(std::move(name));
+    values.push_back(std::move(value));
+  }
+  names_ = FieldNames(std::move(names));
+  take_values(values.data(), true);
+}
+
+Record::Record(FieldNames names, Value* values) : names_(std::move(names)), values_(inline_) {
+  take_values(values, true);
+}
+
+Record::Record(const Record& o) : names_(o.names_), values_(inline_) { take_values(o.values_, false); }
+
+Record::Record(Record&& o) noexcept : names_(std::move(o.names_)), values_(inline_) {
+  if (o.values_ != o.inline_) {
+    values_ = o.values_;
+    o.values_ = o.inline_;
+  } else {
+    for (std::size_t i = 0; i < size(); ++i) inline_[i] = std::move(o.inline_[i]);
+  }
+  o.names_ = FieldNames();
+}
+
+Record& Record::operator=(const Record& o) {
+  if (this != &o) *this = Record(o);
+  return *this;
+}
+
+Record& Record::operator=(Record&& o) noexcept {
+  if (this == &o) return *this;
+  release();
+  names_ = std::move(o.names_);
+  if (o.values_ != o.inline_) {
+    values_ = o.values_;
+    o.values_ = o.inline_;
+  } else {
+    for (std::size_t i = 0; i < size(); ++i) inline_[i] = std::move(o.inline_[i]);
+  }
+  o.names_ = FieldNames();
+  return *this;
+}
+
+Record::~Record() {
+  if (values_ != inline_) delete[] values_;
+}
+
+// Fills values_ (size() of them, names_ already set) from `from`.
+void Record::take_values(Value* from, bool move) {
+  const std::size_t n = size();
+  if (n > kInline) values_ = new Value[n];
+  for (std::size_t i = 0; i < n; ++i) values_[i] = move ? std::move(from[i]) : from[i];
+}
+
+// Empties the record: no names, no values held.
+void Record::release() noexcept {
+  if (values_ != inline_) delete[] values_;
+  values_ = inline_;
+  for (Value& v : inline_) v = Value();
+  names_ = FieldNames();
+}
+
 const Value* Record::find(std::string_view name) const noexcept {
-  for (const auto& field : fields_)
-    if (field.first == name) return &field.second;
+  for (std::size_t i = 0; i < size(); ++i)
+    if (names_[i] == name) return &values_[i];
   return nullptr;
 }
 
 const Value& Record::at(std::string_view name) const {
   if (const Value* v = find(name)) return *v;
   std::string names;
-  for (const auto& field : fields_) names += (names.empty() ? "" : ", ") + field.first;
+  for (std::size_t i = 0; i < size(); ++i) names += (names.empty() ? "" : ", ") + names_[i];
   throw TypeError("record has no field '" + std::string(name) + "' (fields: " + names + ")");
 }
 
