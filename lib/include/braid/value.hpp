@@ -492,11 +492,14 @@ class Record {
  private:
   static constexpr std::size_t kInline = 4;
   void take_values(Value* from, bool move);
+  void steal(Record& o) noexcept;
   void release() noexcept;
 
   FieldNames names_;
-  Value* values_;  // inline_ when size() <= kInline, else allocated
-  Value inline_[kInline];
+  Value* values_;  // size() constructed values: inline_ when size() <= kInline, else allocated
+  union {
+    Value inline_[kInline];  // constructed one by one, as many as the record has (no zeroing of the rest)
+  };
 };
 
 /// Encodes `value` as JSON text, compact. Throws braid::TypeError if its type has no encoder.

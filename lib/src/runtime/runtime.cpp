@@ -226,10 +226,10 @@ struct JoinState {
   // What each message touches first: the lock and the first key.
   tbb::spin_mutex mutex;  // the node's own, as a gather's
   bool first_used = false;
-  Tag first_tag;
-  Pending first;
-  std::unordered_map<Tag, Pending, TagHash> more;
   FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
+  Pending first;
+  Tag first_tag;
+  std::unordered_map<Tag, Pending, TagHash> more;
 
   bool empty() const { return !first_used && more.empty(); }
   void clear() {
@@ -323,11 +323,13 @@ class Outlets {
  public:
   /// `r`, fed on `port` of `own` when that is braid's (else through r's try_put_task).
   void add(flow::receiver<Message>& r, Inlet* own, std::size_t port) {
-    const Target t{&r, own, port};
-    if (n_ < kInline)
+    const Target t{own ? own : &r, static_cast<std::uint32_t>(port), own != nullptr};
+    if (n_ < kInline) {
       inline_[n_] = t;
-    else
-      more_.push_back(t);
+    } else {
+      if (!more_) more_ = std::make_unique<std::vector<Target>>();
+      more_->push_back(t);
+    }
     ++n_;
   }
 
@@ -338,19 +340,20 @@ class Outlets {
     for (std::size_t i = 0; i + 1 < n_; ++i) next = d1::combine_tasks(g, next, put_copy(at(i), m));
     if (n_) {
       const Target& last = at(n_ - 1);
-      next = d1::combine_tasks(g, next, last.own ? last.own->take(std::move(m), last.port) : put_copy(last, m));
+      next = d1::combine_tasks(g, next, last.own ? last.inlet()->take(std::move(m), last.port) : put_copy(last, m));
     }
     return next;
   }
 
  private:
-  struct Target {
+  struct Target {  // 16 bytes: a node's two fit in one line with what its task reads
     flow::receiver<Message>* receiver;
-    Inlet* own;  // braid's: it takes the message moved, on `port`
-    std::size_t port;
+    std::uint32_t port;  // the Inlet's input port
+    bool own;            // receiver is braid's (an Inlet): it takes the message moved, on `port`
+    Inlet* inlet() const { return static_cast<Inlet*>(receiver); }
   };
   static constexpr std::size_t kInline = 2;
-  const Target& at(std::size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
+  const Target& at(std::size_t i) const { return i < kInline ? inline_[i] : (*more_)[i - kInline]; }
   /// try_put_task is protected in tbb::flow::receiver; a class derived from
   /// it may name it, and the pointer to member then calls any receiver's.
   struct Access : flow::receiver<Message> {
@@ -359,11 +362,11 @@ class Outlets {
     }
   };
   static d1::graph_task* put_copy(const Target& t, const Message& m) {
-    return t.own ? t.own->take(Message(m), t.port) : Access::put(*t.receiver, m);
+    return t.own ? t.inlet()->take(Message(m), t.port) : Access::put(*t.receiver, m);
   }
-  std::size_t n_ = 0;
   std::array<Target, kInline> inline_{};
-  std::vector<Target> more_;
+  std::unique_ptr<std::vector<Target>> more_;  // a pointer, not a vector: the task node stays in 96 bytes
+  std::size_t n_ = 0;
 };
 
 /// A map, sink or join of unlimited concurrency. A message into a map or
@@ -377,8 +380,8 @@ class Outlets {
 /// active: cancelled) is dropped, as a function_node drops it.
 class TaskNode final : public Inlet {
  public:
-  TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join)
-      : Inlet(g), compiler_(compiler), node_(node), join_(join) {}
+  TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join, bool sink)
+      : Inlet(g), compiler_(compiler), node_(node), join_(join), sink_(sink) {}
   d1::graph_task* take(Message&& m, std::size_t port) override {
     if (join_) return join_put(std::move(m), port);
     return task_for(std::move(m));
@@ -391,6 +394,18 @@ class TaskNode final : public Inlet {
     graph_.reserve_wait();  // released when the task is finalized
     return t;
   }
+  /// Whether the node is a sink: its task has no output (a flag here spares reading the kind).
+  bool sink() const { return sink_; }
+
+ private:
+  // What a message into the node and its task read, first: the node's own
+  // lines (CompiledNode puts this first, and its body and kind right after).
+  Compiler& compiler_;
+  CompiledNode& node_;
+  bool join_;
+  bool sink_;
+
+ public:
   Outlets outlets;
 
  private:
@@ -420,9 +435,6 @@ class TaskNode final : public Inlet {
     Message message_;
   };
   d1::graph_task* join_put(Message&& m, std::size_t port);  // Compiler::join_port_put
-  Compiler& compiler_;
-  CompiledNode& node_;
-  bool join_;
 };
 
 /// A join's input port as a receiver of its own, for the tbb nodes that feed
@@ -448,19 +460,22 @@ struct SourceState {
 };
 
 /// One braid node, compiled.
-struct CompiledNode {
-  // What every run touches (prepare, the body's calls, release) first, close
-  // together: a graph of 100k nodes visits each once per run, a cache miss a line.
+struct alignas(64) CompiledNode {
+  // What a message into the node touches, first and in two cache lines (the
+  // node is line-aligned): its task node (taking the message, then the
+  // task's reads), then the body and kind. A graph of 100k nodes misses the
+  // cache on nearly every node it reaches, once per line.
+  std::optional<TaskNode> task;  // a map's or sink's of unlimited concurrency, a join's
   std::unique_ptr<NodeBody> body;
-  const NodeSpec* spec = nullptr;
-  const Kind* kind = nullptr;
-  std::size_t index = 0;  // in PipelineSpec::nodes
   std::vector<Semaphore*> resources;
+  const Kind* kind = nullptr;
+  std::optional<JoinState> join;  // a join's keys: a message into a join touches it and the task node
+  // Then what each run touches (prepare, release).
+  const NodeSpec* spec = nullptr;
+  std::size_t index = 0;  // in PipelineSpec::nodes
   Accounts added;     // per message put out: a map's or join's net (out minus in, zero weights
                       // dropped), a source's, flat map's or gather's out
   Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
-  std::optional<TaskNode> task;      // a map's or sink's of unlimited concurrency, a join's
-  std::optional<JoinState> join;     // beside its task node: a message into a join touches both
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
   std::vector<std::size_t> successors;  // indices of the nodes its output feeds
@@ -867,7 +882,7 @@ class Compiler {
   /// A task node's work on one message (TaskNode::Task): its output, if it
   /// has one, goes to its successors; returns the task to run next.
   d1::graph_task* run_task(CompiledNode& n, const Message& in) {
-    if (n.kind->shape == Shape::kSink) {
+    if (n.task->sink()) {
       sink_step(n, in);
       return nullptr;
     }
@@ -1071,7 +1086,7 @@ class Compiler {
         node.join->ports = FieldNames::interned(node.input_names);
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs.
-        node.task.emplace(g, *this, node, true);
+        node.task.emplace(g, *this, node, true, false);
         for (std::size_t port = 0; port < node.input_names.size(); ++port) {
           node.join_ports.push_back(std::make_unique<JoinPort>(g, *node.task, port));
           node.inputs.push_back(node.join_ports.back().get());
@@ -1116,7 +1131,7 @@ class Compiler {
 
   /// Makes `node` a TaskNode (its input, and its output through its outlets).
   void add_task_node(CompiledNode& node) {
-    node.task.emplace(ctx_.graph, *this, node, false);
+    node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink);
     node.inputs.push_back(&*node.task);
   }
 

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -369,15 +370,7 @@ Record::Record(FieldNames names, Value* values) : names_(std::move(names)), valu
 
 Record::Record(const Record& o) : names_(o.names_), values_(inline_) { take_values(o.values_, false); }
 
-Record::Record(Record&& o) noexcept : names_(std::move(o.names_)), values_(inline_) {
-  if (o.values_ != o.inline_) {
-    values_ = o.values_;
-    o.values_ = o.inline_;
-  } else {
-    for (std::size_t i = 0; i < size(); ++i) inline_[i] = std::move(o.inline_[i]);
-  }
-  o.names_ = FieldNames();
-}
+Record::Record(Record&& o) noexcept : values_(inline_) { steal(o); }
 
 Record& Record::operator=(const Record& o) {
   if (this != &o) *this = Record(o);
@@ -385,35 +378,52 @@ Record& Record::operator=(const Record& o) {
 }
 
 Record& Record::operator=(Record&& o) noexcept {
-  if (this == &o) return *this;
-  release();
-  names_ = std::move(o.names_);
-  if (o.values_ != o.inline_) {
-    values_ = o.values_;
-    o.values_ = o.inline_;
-  } else {
-    for (std::size_t i = 0; i < size(); ++i) inline_[i] = std::move(o.inline_[i]);
+  if (this != &o) {
+    release();
+    steal(o);
   }
-  o.names_ = FieldNames();
   return *this;
 }
 
-Record::~Record() {
-  if (values_ != inline_) delete[] values_;
-}
+Record::~Record() { release(); }
 
-// Fills values_ (size() of them, names_ already set) from `from`.
+// Constructs values_ (size() of them, names_ already set) from `from`.
 void Record::take_values(Value* from, bool move) {
   const std::size_t n = size();
-  if (n > kInline) values_ = new Value[n];
-  for (std::size_t i = 0; i < n; ++i) values_[i] = move ? std::move(from[i]) : from[i];
+  if (n > kInline) values_ = static_cast<Value*>(::operator new(n * sizeof(Value)));
+  std::size_t i = 0;
+  try {
+    for (; i < n; ++i) new (&values_[i]) Value(move ? std::move(from[i]) : from[i]);
+  } catch (...) {  // a Value's copy does not throw today; stay exact if one ever does
+    while (i > 0) values_[--i].~Value();
+    if (values_ != inline_) ::operator delete(values_);
+    values_ = inline_;
+    names_ = FieldNames();
+    throw;
+  }
+}
+
+// Takes o's fields (this one holds none); leaves o empty.
+void Record::steal(Record& o) noexcept {
+  const std::size_t n = o.size();
+  if (o.values_ != o.inline_) {
+    values_ = o.values_;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      new (&inline_[i]) Value(std::move(o.inline_[i]));
+      o.inline_[i].~Value();
+    }
+  }
+  o.values_ = o.inline_;
+  names_ = std::move(o.names_);
+  o.names_ = FieldNames();
 }
 
 // Empties the record: no names, no values held.
 void Record::release() noexcept {
-  if (values_ != inline_) delete[] values_;
+  for (std::size_t i = 0, n = size(); i < n; ++i) values_[i].~Value();
+  if (values_ != inline_) ::operator delete(values_);
   values_ = inline_;
-  for (Value& v : inline_) v = Value();
   names_ = FieldNames();
 }
 
