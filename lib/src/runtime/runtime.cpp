@@ -219,16 +219,43 @@ struct GatherState {
 /// first pending key lives in the state itself, its values reused from key to
 /// key without allocating; keys pending beside it go to a hash table.
 struct JoinState {
-  struct Pending {
-    std::vector<Value> values;  // per port; empty until its message arrived
-    std::size_t arrived = 0;
+  /// A key's values, one per port, each empty until its message arrived. A
+  /// join of two ports (the most common) keeps them in place: a message into
+  /// the join then touches no memory but the join's own lines.
+  class Values {
+   public:
+    void resize(std::size_t n) {
+      if (n > kInline) more_.resize(n);
+      n_ = n;
+    }
+    std::size_t size() const { return n_; }
+    Value* data() { return n_ > kInline ? more_.data() : inline_.data(); }
+    const Value* data() const { return n_ > kInline ? more_.data() : inline_.data(); }
+    Value& operator[](std::size_t i) { return data()[i]; }
+    const Value& operator[](std::size_t i) const { return data()[i]; }
+    Value* begin() { return data(); }
+    Value* end() { return data() + n_; }
+    /// Empties every value; keeps what was allocated, for the next key.
+    void clear() {
+      for (Value& v : *this) v = Value();
+    }
+
+   private:
+    static constexpr std::size_t kInline = 2;
+    std::size_t n_ = 0;
+    std::array<Value, kInline> inline_;
+    std::vector<Value> more_;
   };
-  // What each message touches first: the lock and the first key.
+  struct Pending {
+    std::size_t arrived = 0;
+    Values values;
+  };
+  // What each message touches first, in three lines: the lock, the first key's tag, and its values.
   tbb::spin_mutex mutex;  // the node's own, as a gather's
   bool first_used = false;
+  Tag first_tag;
   FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
   Pending first;
-  Tag first_tag;
   std::unordered_map<Tag, Pending, TagHash> more;
 
   bool empty() const { return !first_used && more.empty(); }
@@ -322,8 +349,13 @@ class Inlet : public flow::receiver<Message> {
 class Outlets {
  public:
   /// `r`, fed on `port` of `own` when that is braid's (else through r's try_put_task).
-  void add(flow::receiver<Message>& r, Inlet* own, std::size_t port, bool join) {
-    const Target t{own ? own : &r, static_cast<std::uint32_t>(port), own != nullptr, join};
+  /// `join`: r's join state, when r is a join's task node (put() touches it).
+  void add(flow::receiver<Message>& r, Inlet* own, std::size_t port, const JoinState* join) {
+    Target t{own ? own : &r, static_cast<std::uint32_t>(port), own != nullptr, 0};
+    if (join) {  // how many lines on from the task node the state starts
+      const std::ptrdiff_t d = reinterpret_cast<const char*>(join) - reinterpret_cast<const char*>(t.receiver);
+      if (d > 0 && d / 64 < 256) t.join_line = static_cast<std::uint8_t>(d / 64);
+    }
     if (n_ < kInline) {
       inline_[n_] = t;
     } else {
@@ -343,9 +375,11 @@ class Outlets {
       const char* p = reinterpret_cast<const char*>(t.receiver);
       __builtin_prefetch(p);
       __builtin_prefetch(p + 64);
-      if (t.join) {
-        __builtin_prefetch(p + 128);
-        __builtin_prefetch(p + 192);
+      if (t.join_line) {  // the join state's first three lines
+        const char* j = p + 64 * t.join_line;
+        __builtin_prefetch(j);
+        __builtin_prefetch(j + 64);
+        __builtin_prefetch(j + 128);
       }
     }
   }
@@ -367,7 +401,7 @@ class Outlets {
     flow::receiver<Message>* receiver;
     std::uint32_t port;  // the Inlet's input port
     bool own;            // receiver is braid's (an Inlet): it takes the message moved, on `port`
-    bool join;           // ... and a join's, whose state follows its task node
+    std::uint8_t join_line;  // a join's: its state starts this many 64-byte lines on (0: none)
     Inlet* inlet() const { return static_cast<Inlet*>(receiver); }
   };
   static constexpr std::size_t kInline = 2;
@@ -603,7 +637,7 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
   if (++p->arrived < j.ports.size()) return std::nullopt;
   Value record = Value::of(Record(j.ports, p->values.data()));
   if (p == &j.first) {
-    for (Value& v : p->values) v = Value();  // moved from: empty again, the vector kept for the next key
+    p->values.clear();  // moved from: empty again, kept for the next key
     p->arrived = 0;
     j.first_used = false;
   } else {
@@ -1198,9 +1232,9 @@ class Compiler {
     flow::receiver<Message>& entry = *to.entries.at(port);
     if (from.task) {
       if (to.join && &entry == to.inputs.at(port))  // the join itself, not its port's receiver
-        from.task->outlets.add(entry, &*to.task, port, true);
+        from.task->outlets.add(entry, &*to.task, port, &*to.join);
       else
-        from.task->outlets.add(entry, dynamic_cast<Inlet*>(&entry), 0, false);
+        from.task->outlets.add(entry, dynamic_cast<Inlet*>(&entry), 0, nullptr);
     } else {
       for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, entry);
     }
