@@ -421,23 +421,29 @@ class Record {
     /// Walks the fields in order; yields Field by value.
     class iterator {
      public:
-      using iterator_category = std::forward_iterator_tag;
-      using value_type = Field;
-      using difference_type = std::ptrdiff_t;
-      using reference = Field;
-      using pointer = void;
+      using iterator_category = std::forward_iterator_tag;  ///< forward: read once per step
+      using value_type = Field;                              ///< a pair of references
+      using difference_type = std::ptrdiff_t;                ///< as for any iterator
+      using reference = Field;                               ///< by value: the pair is made per step
+      using pointer = void;                                  ///< none: no Field lives to point to
+      /// A singular iterator (compare it with nothing).
       iterator() = default;
+      /// The current field.
       Field operator*() const noexcept { return (*fields_)[i_]; }
+      /// To the next field.
       iterator& operator++() noexcept {
         ++i_;
         return *this;
       }
+      /// To the next field; returns where it was.
       iterator operator++(int) noexcept {
         iterator old = *this;
         ++i_;
         return old;
       }
+      /// Same position (iterators of one record's fields).
       bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+      /// Different positions.
       bool operator!=(const iterator& o) const noexcept { return i_ != o.i_; }
 
      private:
@@ -472,10 +478,15 @@ class Record {
   /// A record of the fields `names`, whose values are moved out of
   /// values[0 .. names.size()): the names are shared, not copied.
   Record(FieldNames names, Value* values);
+  /// The same fields (the values are copied: cheap, they share their payloads).
   Record(const Record& o);
+  /// Takes o's fields; o is left with none.
   Record(Record&& o) noexcept;
+  /// Replaces the fields with copies of o's.
   Record& operator=(const Record& o);
+  /// Takes o's fields; o is left with none.
   Record& operator=(Record&& o) noexcept;
+  /// Releases the values.
   ~Record();
 
   /// The field called `name`. Throws braid::TypeError if there is none.
