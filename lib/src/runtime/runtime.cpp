@@ -451,7 +451,7 @@ class TaskNode final : public Inlet {
 
  private:
   // What a message into the node and its task read, first: the node's own
-  // lines (CompiledNode puts this first, and its body and kind right after).
+  // lines (CompiledNode puts this first, and its body and resources right after).
   Compiler& compiler_;
   CompiledNode& node_;
   bool join_;
@@ -515,8 +515,9 @@ struct SourceState {
 struct alignas(64) CompiledNode {
   // What a message into the node touches, first and in two cache lines (the
   // node is line-aligned): its task node (taking the message, then the
-  // task's reads), then the body and kind. A graph of 100k nodes misses the
-  // cache on nearly every node it reaches, once per line.
+  // task's reads), then the body and resources; a join's state follows the
+  // kind. A graph of 100k nodes misses the cache on nearly every node it
+  // reaches, once per line.
   std::optional<TaskNode> task;  // a map's or sink's of unlimited concurrency, a join's
   std::unique_ptr<NodeBody> body;
   std::vector<Semaphore*> resources;
