@@ -22,6 +22,8 @@
 //         down (braid::run); tbb::flow: build + execute + tear down.
 //   rerun: one more run of a graph built before. braid: Program::run (fresh
 //         bodies, execute); tbb::flow: try_put + wait_for_all on the built graph.
+// A last column times braid::validate alone (median of the same rounds), the
+// part of braid's once that raw tbb::flow has no counterpart for.
 #include <braid/braid.hpp>
 
 #include "bench_util.hpp"
@@ -307,7 +309,7 @@ int main(int argc, char** argv) {
     for (std::size_t n : sizes) {
       const Dag dag = make(n);
       const braid::PipelineSpec spec = to_spec(dag);
-      const double t_validate = bench::seconds([&] { braid::validate(spec, registry); });
+      const double t_validate = bench::medians(repeat, {[&] { braid::validate(spec, registry); }})[0];
       for (std::size_t threads : thread_counts) {
         bench::ThreadScope scope(threads);
         braid::RunOptions options;

@@ -6,8 +6,9 @@
 
 #include <doctest/doctest.h>
 
-#include "problems.hpp"
 #include <nlohmann/json.hpp>
+#include "problems.hpp"
+#include "spec/id_index.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -611,6 +612,68 @@ TEST_CASE("check: edges") {
         graph().edge("s -> stats.sum").edge("numbers -> stats.count").edge(joined).edge("c -> reslt").build();
     CHECK(check_text(spec) == lines({"[unknown-node] /edges/5: unknown node 'reslt' (did you mean 'result'?)"}));
   }
+}
+
+TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
+  // More ids than the index looks ahead (16), with repeats and unknowns at
+  // the start, the middle and the end.
+  std::vector<braid::NodeSpec> nodes(300);
+  for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].id = "n" + std::to_string(i);
+  nodes[3].id = "n0";
+  nodes[150].id = "n7";
+  nodes[299].id = "n298";
+  braid::detail::IdIndex index(nodes);
+  const std::vector<bool> added = index.insert_all();
+  for (std::size_t i = 0; i < nodes.size(); ++i) CHECK_MESSAGE(added[i] == (i != 3 && i != 150 && i != 299), i);
+
+  for (std::size_t n : {0, 1, 15, 16, 17, 33, 600}) {
+    std::vector<std::string> ids;
+    for (std::size_t k = 0; k < n; ++k)
+      ids.push_back(k % 5 == 4 ? "x" + std::to_string(k) : "n" + std::to_string((k * 7) % 300));
+    const std::vector<std::size_t> found = index.find_all(n, [&](std::size_t k) -> std::string_view { return ids[k]; });
+    REQUIRE(found.size() == n);
+    for (std::size_t k = 0; k < n; ++k) {
+      CHECK_MESSAGE(found[k] == index.find(ids[k]), ids[k]);
+      if (ids[k][0] == 'x') CHECK(found[k] == braid::detail::IdIndex::kNone);
+    }
+  }
+  CHECK(index.find("n0") == 0);
+  CHECK(index.find("n3") == braid::detail::IdIndex::kNone);  // its node took the id n0
+  CHECK(index.find("n298") == 298);
+
+  std::vector<braid::EdgeSpec> edges(40);
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    edges[e].from.node = "n" + std::to_string(e);
+    edges[e].to.node = e == 39 ? "nowhere" : "n" + std::to_string(e + 100);
+  }
+  const std::vector<std::size_t> ends = index.ends(edges);
+  REQUIRE(ends.size() == 80);
+  CHECK(ends[0] == 0);
+  CHECK(ends[1] == 100);
+  CHECK(ends[2 * 3] == braid::detail::IdIndex::kNone);
+  CHECK(ends[2 * 38 + 1] == 138);
+  CHECK(ends[2 * 39] == 39);
+  CHECK(ends[2 * 39 + 1] == braid::detail::IdIndex::kNone);
+}
+
+TEST_CASE("check: ids and edges of a pipeline longer than the lookups look ahead") {
+  // numbers -> c0 -> c1 -> ... -> c199 -> result (one edge entry: /edges/0)
+  auto chain = [] {
+    PipelineBuilder b;
+    b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+    std::string edges = "numbers";
+    for (int i = 0; i < 200; ++i) {
+      b.node("c" + std::to_string(i), "count");
+      edges += " -> c" + std::to_string(i);
+    }
+    b.node("result", "sink.output").edge(edges + " -> result");
+    return b;
+  };
+  CHECK(check_text(chain().build()) == "");
+  PipelineBuilder b = chain();
+  b.node("c150", "count").edge("c17 -> zzzz");
+  CHECK(check_text(b.build()) == lines({"[duplicate-id] /nodes/c150: node id 'c150' is used by more than one node",
+                                        "[unknown-node] /edges/1: unknown node 'zzzz'"}));
 }
 
 TEST_CASE("check: unconnected ports") {

@@ -720,9 +720,10 @@ class Compiler {
       nodes_.push_back(&storage_[nodes_.size()]);
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
-      by_id_.insert(nodes_.size() - 1);
     }
-    for (const EdgeSpec& e : spec_.edges) connect(e);
+    by_id_.insert_all();  // validated: every id is unique
+    const std::vector<std::size_t> ends = by_id_.ends(spec_.edges);
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e) connect(spec_.edges[e], ends[2 * e], ends[2 * e + 1]);
     order_ = topological_order();
     plan_accounts();
     plan_depths();
@@ -1229,15 +1230,16 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
-  CompiledNode& node(std::string_view id) const {
-    const std::size_t i = by_id_.find(id);
-    if (i == detail::IdIndex::kNone) throw Error("no node '" + std::string(id) + "' (the spec changed after validation)");
-    return *nodes_[i];
+  /// The node at `index` (IdIndex::find() of `id`).
+  CompiledNode& node(std::size_t index, const std::string& id) const {
+    if (index == detail::IdIndex::kNone) throw Error("no node '" + id + "' (the spec changed after validation)");
+    return *nodes_[index];
   }
 
-  void connect(const EdgeSpec& e) {
-    CompiledNode& from = node(e.from.node);
-    CompiledNode& to = node(e.to.node);
+  /// Connects edge `e`, from the node at index `from_index` to the one at `to_index`.
+  void connect(const EdgeSpec& e, std::size_t from_index, std::size_t to_index) {
+    CompiledNode& from = node(from_index, e.from.node);
+    CompiledNode& to = node(to_index, e.to.node);
     std::size_t port = 0;
     if (!e.to.port.empty()) {
       auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);

@@ -28,11 +28,51 @@ class IdIndex {
     mask_ = size - 1;
   }
 
-  /// Adds `nodes[index]` under its id; false, adding nothing, when a node
-  /// with that id is there already.
-  bool insert(std::size_t index) {
+  /// Adds every node under its id, in declaration order; returns, per node,
+  /// whether it was added (false: an earlier node has its id). Looks ahead,
+  /// as find_all.
+  std::vector<bool> insert_all() {
+    std::vector<bool> added(nodes_.size());
+    ahead(
+        nodes_.size(), [&](std::size_t i) -> std::string_view { return nodes_[i].id; },
+        [&](std::size_t i, std::uint64_t h) { added[i] = insert(i, h); });
+    return added;
+  }
+
+  /// The index of the node with `id`, or kNone.
+  std::size_t find(std::string_view id) const { return find(id, hash(id)); }
+
+  /// find() of each of `n` ids (`id_at(i)`, a std::string_view), in one pass
+  /// that looks ahead: an id's slot is fetched from memory some ids before
+  /// it is read, and its node some ids before its id is compared. On a
+  /// pipeline whose index outgrows the caches, one lookup after another
+  /// each waited for a cache miss; these misses now overlap.
+  template <class IdAt>
+  std::vector<std::size_t> find_all(std::size_t n, IdAt id_at) const {
+    std::vector<std::size_t> out(n);
+    ahead(n, id_at, [&](std::size_t i, std::uint64_t h) { out[i] = find(id_at(i), h); });
+    return out;
+  }
+
+  /// find_all() of the nodes each edge connects: edge e's `from` at 2e, its
+  /// `to` at 2e + 1.
+  std::vector<std::size_t> ends(const std::vector<EdgeSpec>& edges) const {
+    return find_all(2 * edges.size(), [&](std::size_t k) -> std::string_view {
+      const EdgeSpec& e = edges[k / 2];
+      return k % 2 ? e.to.node : e.from.node;
+    });
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash;
+    std::size_t index;  // kNone: empty
+  };
+
+  static std::uint64_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
+  bool insert(std::size_t index, std::uint64_t h) {
     const std::string_view id = nodes_[index].id;
-    const std::uint64_t h = std::hash<std::string_view>{}(id);
     for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
       Slot& slot = slots_[s];
       if (slot.index == kNone) {
@@ -43,9 +83,7 @@ class IdIndex {
     }
   }
 
-  /// The index of the node with `id`, or kNone.
-  std::size_t find(std::string_view id) const {
-    const std::uint64_t h = std::hash<std::string_view>{}(id);
+  std::size_t find(std::string_view id, std::uint64_t h) const {
     for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
       if (slot.index == kNone) return kNone;
@@ -53,11 +91,34 @@ class IdIndex {
     }
   }
 
- private:
-  struct Slot {
-    std::uint64_t hash;
-    std::size_t index;  // kNone: empty
-  };
+  /// Calls visit(i, hash of id_at(i)) for i in [0, n), in order. Id i + kFar
+  /// is hashed and its slot prefetched, and the node that slot names (the
+  /// likely match) is prefetched at i + kNear.
+  template <class IdAt, class Visit>
+  void ahead(std::size_t n, IdAt id_at, Visit visit) const {
+    constexpr std::size_t kFar = 16, kNear = 8, kRing = 32;  // kRing > kFar, a power of two
+    std::uint64_t hashes[kRing];
+    for (std::size_t i = 0; i < n + kFar; ++i) {
+      if (i < n) {
+        hashes[i % kRing] = hash(id_at(i));
+        prefetch(&slots_[hashes[i % kRing] & mask_]);
+      }
+      if (i >= kFar - kNear && i - (kFar - kNear) < n) {
+        const Slot& slot = slots_[hashes[(i - (kFar - kNear)) % kRing] & mask_];
+        if (slot.index != kNone) prefetch(&nodes_[slot.index].id);
+      }
+      if (i >= kFar) visit(i - kFar, hashes[(i - kFar) % kRing]);
+    }
+  }
+
+  static void prefetch(const void* p) {
+#if defined(__GNUC__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+  }
+
   const std::vector<NodeSpec>& nodes_;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;

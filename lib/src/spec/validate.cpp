@@ -72,10 +72,10 @@ struct NodeInfo {
   const Kind* kind = nullptr;  // nullptr: unknown, so are its ports and types
   bool duplicate = false;      // an id already used by an earlier node: ignored after pass 2
   bool param_problems = false;
-  bool inputs_known = false;  // false when dynamic inputs could not be computed
+  bool inputs_known = false;                           // false when dynamic inputs could not be computed
   const std::vector<PortSpec>* kind_inputs = nullptr;  // the kind's own ports, when it has no dynamic_inputs
   std::vector<PortSpec> own_inputs;                    // else the ports its dynamic_inputs gave
-  std::vector<std::size_t> input_edge;  // per input port: the graph edge feeding it, or kNone
+  std::vector<std::size_t> input_edge;                 // per input port: the graph edge feeding it, or kNone
   std::size_t output_edges = 0;
   bool in_bad_edge_as_from = false;  // named by an edge that had a problem
   bool in_bad_edge_as_to = false;
@@ -92,7 +92,35 @@ struct GraphEdge {
   std::size_t from;
   std::size_t to;
   std::size_t to_port;  // kNone when the target's kind (so its ports) is unknown
-  std::string pointer;
+  std::size_t spec;     // its index in PipelineSpec::edges
+};
+
+/// Each node's successors (the targets of its graph edges, in edge order) in
+/// one array, a node's being a slice of it: the passes that walk the graph
+/// read it in order, where a vector per node cost a cache miss per node.
+class Successors {
+ public:
+  /// The successors of nodes [0, nodes) along `edges`.
+  Successors(std::size_t nodes, const std::vector<GraphEdge>& edges) : start_(nodes + 1, 0), to_(edges.size()) {
+    for (const GraphEdge& e : edges) ++start_[e.from + 1];
+    for (std::size_t v = 0; v < nodes; ++v) start_[v + 1] += start_[v];
+    std::vector<std::size_t> next(start_.begin(), start_.end() - 1);
+    for (const GraphEdge& e : edges) to_[next[e.from]++] = e.to;
+  }
+
+  /// Node v's successors, in edge order (one node twice where two edges lead to it).
+  struct Slice {
+    const std::size_t* first;
+    const std::size_t* last;
+    const std::size_t* begin() const { return first; }
+    const std::size_t* end() const { return last; }
+    std::size_t size() const { return static_cast<std::size_t>(last - first); }
+  };
+  Slice of(std::size_t v) const { return {to_.data() + start_[v], to_.data() + start_[v + 1]}; }
+
+ private:
+  std::vector<std::size_t> start_;  // node v's successors are to_[start_[v] .. start_[v + 1])
+  std::vector<std::size_t> to_;
 };
 
 class Checker {
@@ -102,12 +130,12 @@ class Checker {
   std::vector<Problem> run() {
     check_top_level();
     nodes_.resize(spec_.nodes.size());
-    for (std::size_t i = 0; i < nodes_.size(); ++i) check_node(i);
+    const std::vector<bool> first_of_id = by_id_.insert_all();
+    for (std::size_t i = 0; i < nodes_.size(); ++i) check_node(i, first_of_id[i]);
     check_outputs();
     bool edge_problems = check_edges();
     check_unconnected();
-    adjacency_.assign(nodes_.size(), {});
-    for (std::size_t e = 0; e < edges_.size(); ++e) adjacency_[edges_[e].from].push_back(e);
+    successors_ = Successors(nodes_.size(), edges_);
     bool cycles = check_cycles();
     if (!edge_problems && !cycles) {
       check_types_and_depths();
@@ -119,6 +147,12 @@ class Checker {
  private:
   void report(std::string pointer, std::string code, std::string message) {
     problems_.push_back({std::move(pointer), std::move(code), std::move(message)});
+  }
+
+  // "/edges/3", or where a loaded edge came from
+  std::string edge_pointer(std::size_t e) const {
+    const EdgeSpec& edge = spec_.edges[e];
+    return edge.pointer.empty() ? "/edges/" + std::to_string(e) : edge.pointer;
   }
 
   // --- pass 1 ---------------------------------------------------------------
@@ -139,11 +173,12 @@ class Checker {
   }
 
   // --- pass 2 ---------------------------------------------------------------
-  void check_node(std::size_t i) {
+  // `first_of_id`: no earlier node has its id.
+  void check_node(std::size_t i, bool first_of_id) {
     NodeInfo& n = nodes_[i];
     const NodeSpec& node = spec_.nodes[i];
     n.spec = &node;
-    if (!by_id_.insert(i)) {
+    if (!first_of_id) {
       n.duplicate = true;
       report(n.pointer(), "duplicate-id", "node id '" + node.id + "' is used by more than one node");
       return;
@@ -254,9 +289,7 @@ class Checker {
   }
 
   // --- pass 3 ---------------------------------------------------------------
-  std::size_t find(const std::string& id) const {
-    return by_id_.find(id);
-  }
+  std::size_t find(const std::string& id) const { return by_id_.find(id); }
 
   // "unknown node 'x' (did you mean 'y'?)"; `suggested`, when given, is set to y's index or kNone.
   std::string unknown_node(const std::string& id, std::size_t* suggested = nullptr) const {
@@ -283,12 +316,13 @@ class Checker {
   // Returns whether any edge had a problem.
   bool check_edges() {
     bool any = false;
+    const std::vector<std::size_t> ends = by_id_.ends(spec_.edges);
     for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
       const EdgeSpec& edge = spec_.edges[e];
-      const std::string pointer = edge.pointer.empty() ? "/edges/" + std::to_string(e) : edge.pointer;
+      const std::string pointer = edge_pointer(e);
       const std::size_t before = problems_.size();
-      std::size_t from = find(edge.from.node);
-      std::size_t to = find(edge.to.node);
+      std::size_t from = ends[2 * e];
+      std::size_t to = ends[2 * e + 1];
 
       // An unknown node's suggestion is what the edge was meant to connect:
       // it is not also reported as unconnected.
@@ -313,7 +347,7 @@ class Checker {
         if (feeder != kNone)
           report(pointer, "duplicate-input",
                  "input '" + edge.to.node + "." + nodes_[to].inputs()[port].name + "' is already connected by " +
-                     edges_[feeder].pointer);
+                     edge_pointer(edges_[feeder].spec));
       }
       if (problems_.size() != before) {
         any = true;
@@ -323,7 +357,7 @@ class Checker {
       }
       if (port != kNone) nodes_[to].input_edge[port] = edges_.size();
       nodes_[from].output_edges++;
-      edges_.push_back(GraphEdge{from, to, port, pointer});
+      edges_.push_back(GraphEdge{from, to, port, e});
     }
     return any;
   }
@@ -396,7 +430,7 @@ class Checker {
       if (c == kNone || started[c]) continue;
       started[c] = true;
       bool self_loop = false;
-      for (std::size_t e : adjacency_[v]) self_loop = self_loop || edges_[e].to == v;
+      for (std::size_t w : successors_.of(v)) self_loop = self_loop || w == v;
       if (size[c] < 2 && !self_loop) continue;
       any = true;
       report("/edges", "cycle", "cycle: " + cycle_through(v, component));
@@ -420,8 +454,8 @@ class Checker {
       on_stack[root] = true;
       while (!calls.empty()) {
         auto& [v, next] = calls.back();
-        if (next < adjacency_[v].size()) {
-          std::size_t w = edges_[adjacency_[v][next++]].to;
+        if (const Successors::Slice out = successors_.of(v); next < out.size()) {
+          std::size_t w = out.first[next++];
           if (index[w] == kNone) {
             index[w] = low[w] = counter++;
             stack.push_back(w);
@@ -466,8 +500,7 @@ class Checker {
     while (!queue.empty() && last == kNone) {
       std::size_t v = queue.front();
       queue.pop();
-      for (std::size_t e : adjacency_[v]) {
-        std::size_t w = edges_[e].to;
+      for (std::size_t w : successors_.of(v)) {
         if (w == start) {
           last = v;
           break;
@@ -500,8 +533,8 @@ class Checker {
       ready.pop();
       check_node_types(v);
       check_node_depth(v);
-      for (std::size_t e : adjacency_[v])
-        if (--waiting[edges_[e].to] == 0) ready.push(edges_[e].to);
+      for (std::size_t w : successors_.of(v))
+        if (--waiting[w] == 0) ready.push(w);
     }
   }
 
@@ -509,7 +542,8 @@ class Checker {
     const NodeInfo& n = nodes_[v];
     if (!n.kind) return;
     bool mismatch = false;
-    std::vector<const Type*> arriving(n.inputs().size(), nullptr);
+    std::vector<const Type*>& arriving = arriving_;  // reused from node to node
+    arriving.assign(n.inputs().size(), nullptr);
     for (std::size_t i = 0; i < n.inputs().size(); ++i) {
       if (n.input_edge[i] == kNone) continue;
       const GraphEdge& e = edges_[n.input_edge[i]];
@@ -519,7 +553,7 @@ class Checker {
         continue;
       mismatch = true;
       const NodeInfo& from = nodes_[e.from];
-      report(e.pointer, "type-mismatch",
+      report(edge_pointer(e.spec), "type-mismatch",
              "type mismatch: '" + from.spec->id + "." + from.kind->outputs.front().name + "' gives " + type->name() +
                  ", '" + n.spec->id + "." + n.inputs()[i].name + "' accepts " + join(accepts));
     }
@@ -546,18 +580,21 @@ class Checker {
     if (!n.kind) return;
     std::optional<int> in;
     if (n.kind->shape == Shape::kSource) in = 0;
-    std::vector<std::string> arrivals;  // "port: depth", for a join's complaint
     bool differ = false;
     for (std::size_t i = 0; i < n.inputs().size(); ++i) {
       if (n.input_edge[i] == kNone) continue;
       auto d = depth_[edges_[n.input_edge[i]].from];
       if (!d) continue;
-      arrivals.push_back(n.inputs()[i].name + ": " + std::to_string(*d));
       if (in && *in != *d) differ = true;
       in = in ? std::max(*in, *d) : *d;
     }
     if (!in) return;
     if (differ && n.kind->shape == Shape::kJoin) {
+      std::vector<std::string> arrivals;  // "port: depth"
+      for (std::size_t i = 0; i < n.inputs().size(); ++i)
+        if (n.input_edge[i] != kNone)
+          if (auto d = depth_[edges_[n.input_edge[i]].from])
+            arrivals.push_back(n.inputs()[i].name + ": " + std::to_string(*d));
       report(n.pointer(), "depth-mismatch",
              "inputs arrive at different split depths (" + join(arrivals) + "); their tags can never match");
       return;
@@ -575,6 +612,7 @@ class Checker {
   // --- pass 8 ---------------------------------------------------------------
   // An ordered node sequences by source item: it needs exactly one source upstream.
   void check_ordered_sources() {
+    if (std::none_of(nodes_.begin(), nodes_.end(), [](const NodeInfo& n) { return n.spec && n.spec->ordered; })) return;
     std::vector<std::vector<std::size_t>> into(nodes_.size());
     for (std::size_t e = 0; e < edges_.size(); ++e) into[edges_[e].to].push_back(edges_[e].from);
     for (std::size_t x = 0; x < nodes_.size(); ++x) {
@@ -605,8 +643,9 @@ class Checker {
   std::vector<NodeInfo> nodes_;
   detail::IdIndex by_id_;
   std::vector<GraphEdge> edges_;
-  std::vector<std::vector<std::size_t>> adjacency_;  // node -> its graph edges, in edge order
+  Successors successors_{0, {}};
   std::vector<const Type*> out_type_;
+  std::vector<const Type*> arriving_;  // check_node_types(): the type on each input port
   std::vector<std::optional<int>> depth_;
 };
 
