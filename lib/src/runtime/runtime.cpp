@@ -48,6 +48,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -302,7 +303,8 @@ struct CompiledNode;
 class Accounts {
  public:
   Accounts() = default;
-  explicit Accounts(const std::vector<Account>& accounts) {
+  template <class Range>  // of Account
+  explicit Accounts(const Range& accounts) {
     for (const Account& a : accounts) {
       if (first_.ledger)
         more_.push_back(a);
@@ -532,22 +534,45 @@ struct alignas(64) CompiledNode {
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
   std::vector<std::size_t> successors;  // indices of the nodes its output feeds
-  std::vector<std::string> input_names;
-  std::vector<flow::receiver<Message>*> inputs;  // one per input port
-  std::vector<flow::sender<Message>*> outputs;   // every sender of the output port (none for a task node)
+  std::vector<flow::sender<Message>*> outputs;  // every sender of the output port (none for a task node)
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
   std::vector<std::unique_ptr<JoinPort>> join_ports;  // a join's inputs
   std::unique_ptr<GatherState> gather;
 
-  // Stream accounting (stream.hpp), set by Compiler::plan_accounts().
-  std::vector<std::size_t> predecessors;          // per input port: the node feeding it
-  std::vector<std::size_t> sources;               // the sources upstream (itself, for a source), sorted
-  std::vector<Account> out;                       // per message emitted, added before it is put (see `added`)
-  std::vector<std::vector<Account>> in;           // per input port: subtracted per message consumed
-  std::unique_ptr<SourceState> src;              // a source's
-  bool whole_stream = false;                      // a gather fed whole items (depth 0): settled at the end
-  std::unique_ptr<detail::Sequencer> sequencer;   // an ordered node's
-  std::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
+  std::unique_ptr<SourceState> src;             // a source's
+  bool whole_stream = false;                     // a gather fed whole items (depth 0): settled at the end
+  std::unique_ptr<detail::Sequencer> sequencer;  // an ordered node's
+};
+
+/// What building the graph needs of a node and its runs do not: kept apart
+/// from the compiled node, which stays smaller (fewer pages to fault in,
+/// fewer lines for a run to touch), and allocated from one arena for all the
+/// nodes, dropped once the graph is built (a node's small vectors each cost a
+/// malloc and a free).
+struct NodePlan {
+  using allocator_type = std::pmr::polymorphic_allocator<std::byte>;
+  explicit NodePlan(const allocator_type& arena)
+      : input_names(arena), inputs(arena), entries(arena), predecessors(arena), sources(arena), out(arena), in(arena) {}
+
+  std::pmr::vector<std::string> input_names;
+  std::pmr::vector<flow::receiver<Message>*> inputs;   // one per input port
+  std::pmr::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
+  // Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
+  // ends in the node's `added` and `consumed`.
+  std::pmr::vector<std::size_t> predecessors;      // per input port: the node feeding it
+  std::pmr::vector<std::size_t> sources;           // the sources upstream (itself, for a source), sorted
+  std::pmr::vector<Account> out;                   // per message emitted, added before it is put (see `added`)
+  std::pmr::vector<std::pmr::vector<Account>> in;  // per input port: subtracted per message consumed
+};
+
+/// The plans of a graph's nodes (by index), and their arena.
+struct GraphPlan {
+  explicit GraphPlan(std::size_t n) : arena(n * 192) {
+    nodes.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) nodes.emplace_back(&arena);
+  }
+  std::pmr::monotonic_buffer_resource arena;  // freed at once, with the plan
+  std::vector<NodePlan> nodes;
 };
 
 std::size_t tbb_concurrency(Concurrency c) {
@@ -715,6 +740,7 @@ class Compiler {
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
     storage_ = NodeArray(spec_.nodes.size());  // nodes_ points into it
+    plan_ = std::make_unique<GraphPlan>(spec_.nodes.size());
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(&storage_[nodes_.size()]);
@@ -736,6 +762,7 @@ class Compiler {
       if (node->sequencer) sequenced_.push_back(node);
       if (!node->kind->stateless) fresh_.push_back(node);
     }
+    plan_.reset();
   }
 
   /// Ready for a run: every node's body made afresh (a stateless kind's
@@ -1040,16 +1067,17 @@ class Compiler {
     for (const std::string& r : ns.uses) node.resources.push_back(semaphores_.at(r).get());
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
+    NodePlan& plan = this->plan(node);
     if (node.kind->dynamic_inputs)
-      for (const PortSpec& p : node.kind->dynamic_inputs(ns.params)) node.input_names.push_back(p.name);
+      for (const PortSpec& p : node.kind->dynamic_inputs(ns.params)) plan.input_names.push_back(p.name);
     else
-      for (const PortSpec& p : node.kind->inputs) node.input_names.push_back(p.name);  // not copied first
-    node.predecessors.assign(node.input_names.size(), 0);
-    node.in.assign(node.input_names.size(), {});
+      for (const PortSpec& p : node.kind->inputs) plan.input_names.push_back(p.name);  // not copied first
+    plan.predecessors.assign(plan.input_names.size(), 0);
+    plan.in.resize(plan.input_names.size());
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
     node.config.emplace(
-        NodeConfig{ns.id, ns.params, std::vector<const Type*>(node.input_names.size(), nullptr), nullptr});
+        NodeConfig{ns.id, ns.params, std::vector<const Type*>(plan.input_names.size(), nullptr), nullptr});
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
@@ -1150,13 +1178,13 @@ class Compiler {
       }
       case Shape::kJoin: {
         node.join.emplace();
-        node.join->ports = FieldNames::interned(node.input_names);
+        node.join->ports = FieldNames::interned({plan.input_names.begin(), plan.input_names.end()});
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs.
         node.task.emplace(g, *this, node, true, false);
-        for (std::size_t port = 0; port < node.input_names.size(); ++port) {
+        for (std::size_t port = 0; port < plan.input_names.size(); ++port) {
           node.join_ports.push_back(std::make_unique<JoinPort>(g, *node.task, port));
-          node.inputs.push_back(node.join_ports.back().get());
+          plan.inputs.push_back(node.join_ports.back().get());
         }
         break;
       }
@@ -1172,7 +1200,7 @@ class Compiler {
         break;
       }
     }
-    node.entries = node.inputs;
+    plan.entries = plan.inputs;
     if (ns.ordered) {  // a sequencer in front of the node's one input (validation allows no other)
       auto arrival = std::make_unique<ArrivalNode>(g, flow::unlimited, [this, n](const Message& in) {
         if (ctx_.streaming)
@@ -1181,7 +1209,7 @@ class Compiler {
           n->sequencer->pass(in);
         return flow::continue_msg();
       });
-      node.entries[0] = arrival.get();
+      plan.entries[0] = arrival.get();
       node.tbb_nodes.push_back(std::move(arrival));
     }
   }
@@ -1199,13 +1227,13 @@ class Compiler {
   /// Makes `node` a TaskNode (its input, and its output through its outlets).
   void add_task_node(CompiledNode& node) {
     node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink);
-    node.inputs.push_back(&*node.task);
+    plan(node).inputs.push_back(&*node.task);
   }
 
   template <class N, class Body>
   void add_node_of(CompiledNode& node, std::size_t concurrency, Body&& body) {
     auto made = std::make_unique<N>(ctx_.graph, concurrency, std::forward<Body>(body));
-    node.inputs.push_back(made.get());
+    plan(node).inputs.push_back(made.get());
     if constexpr (std::is_base_of_v<flow::sender<Message>, N>)
       node.outputs.push_back(made.get());  // a map
     else if constexpr (!std::is_base_of_v<flow::sender<flow::continue_msg>, N>)
@@ -1230,6 +1258,8 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
+  NodePlan& plan(const CompiledNode& node) { return plan_->nodes[node.index]; }
+
   /// The node at `index` (IdIndex::find() of `id`).
   CompiledNode& node(std::size_t index, const std::string& id) const {
     if (index == detail::IdIndex::kNone) throw Error("no node '" + id + "' (the spec changed after validation)");
@@ -1242,12 +1272,12 @@ class Compiler {
     CompiledNode& to = node(to_index, e.to.node);
     std::size_t port = 0;
     if (!e.to.port.empty()) {
-      auto it = std::find(to.input_names.begin(), to.input_names.end(), e.to.port);
-      port = static_cast<std::size_t>(it - to.input_names.begin());
+      auto it = std::find(plan(to).input_names.begin(), plan(to).input_names.end(), e.to.port);
+      port = static_cast<std::size_t>(it - plan(to).input_names.begin());
     }
-    flow::receiver<Message>& entry = *to.entries.at(port);
+    flow::receiver<Message>& entry = *plan(to).entries.at(port);
     if (from.task) {
-      if (to.join && &entry == to.inputs.at(port))  // the join itself, not its port's receiver
+      if (to.join && &entry == plan(to).inputs.at(port))  // the join itself, not its port's receiver
         from.task->outlets.add(entry, &*to.task, port, &*to.join);
       else
         from.task->outlets.add(entry, dynamic_cast<Inlet*>(&entry), 0, nullptr);
@@ -1255,7 +1285,7 @@ class Compiler {
       for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, entry);
     }
     from.successors.push_back(to.index);
-    to.predecessors.at(port) = from.index;
+    plan(to).predecessors.at(port) = from.index;
   }
 
   /// Nodes in topological order, ties in declaration order.
@@ -1285,29 +1315,32 @@ class Compiler {
   void plan_accounts() {
     const std::vector<CompiledNode*>& order = order_;
     for (CompiledNode* node : order) {
-      std::vector<std::size_t>& sources = node->sources;
+      NodePlan& plan = this->plan(*node);
+      std::pmr::vector<std::size_t>& sources = plan.sources;
       if (node->src) sources.push_back(node->index);
-      for (std::size_t p : node->predecessors) {
-        const auto& more = nodes_[p]->sources;
+      for (std::size_t p : plan.predecessors) {
+        const auto& more = plan_->nodes[p].sources;
         sources.insert(sources.end(), more.begin(), more.end());
       }
       std::sort(sources.begin(), sources.end());
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
       const auto fanout = static_cast<std::int64_t>(node->successors.size());
       for (std::size_t s : sources)
-        if (fanout) node->out.push_back(window_account(*nodes_[s], fanout));
-      for (std::size_t port = 0; port < node->predecessors.size(); ++port)
-        for (std::size_t s : nodes_[node->predecessors[port]]->sources)
-          node->in[port].push_back(window_account(*nodes_[s], 1));
+        if (fanout) plan.out.push_back(window_account(*nodes_[s], fanout));
+      for (std::size_t port = 0; port < plan.predecessors.size(); ++port)
+        for (std::size_t s : plan_->nodes[plan.predecessors[port]].sources)
+          plan.in[port].push_back(window_account(*nodes_[s], 1));
     }
     for (const auto& x : nodes_)
       if (x->spec->ordered) plan_sequencer(*x);
     for (const auto& node : nodes_) {
+      const NodePlan& plan = this->plan(*node);
       const Shape shape = node->kind->shape;
-      if (shape == Shape::kMap || shape == Shape::kJoin) node->added = Accounts(net_of(*node));
-      if (shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather) node->added = Accounts(node->out);
-      if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !node->in.empty())
-        node->consumed = Accounts(node->in[0]);
+      if (shape == Shape::kMap || shape == Shape::kJoin) node->added = Accounts(net_of(plan));
+      if (shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather)
+        node->added = Accounts(plan.out);
+      if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !plan.in.empty())
+        node->consumed = Accounts(plan.in[0]);
     }
   }
 
@@ -1317,7 +1350,7 @@ class Compiler {
     std::vector<int> depth(nodes_.size(), 0);
     for (CompiledNode* node : order_) {
       int in = 0;
-      for (std::size_t p : node->predecessors) in = std::max(in, depth[p]);
+      for (std::size_t p : plan(*node).predecessors) in = std::max(in, depth[p]);
       depth[node->index] = std::max(0, in + node->kind->depth_change);  // a whole stream's gather emits depth 0
       if (node->gather && in == 0) node->whole_stream = true;
     }
@@ -1328,12 +1361,15 @@ class Compiler {
     // keeps each item until the sequencer has delivered or skipped it (one
     // message more per item, released by the sequencer), so the window's
     // limit bounds the items held here and sizes the ring.
-    CompiledNode& source = *nodes_[x.sources.at(0)];
+    CompiledNode& source = *nodes_[plan(x).sources.at(0)];
+    std::pmr::vector<Account>& source_out = plan(source).out;
     detail::Window& window = *source.src->window;
-    x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *x.inputs.at(0), window);
-    auto own = std::find_if(source.out.begin(), source.out.end(), [&](const Account& a) { return a.ledger == &window; });
-    if (own == source.out.end())
-      source.out.push_back(window_account(source, 1));
+    x.sequencer =
+        std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *plan(x).inputs.at(0), window);
+    auto own =
+        std::find_if(source_out.begin(), source_out.end(), [&](const Account& a) { return a.ledger == &window; });
+    if (own == source_out.end())
+      source_out.push_back(window_account(source, 1));
     else
       own->weight += 1;
     std::vector<bool> upstream(nodes_.size(), false);  // nodes whose inputs lead to x
@@ -1341,7 +1377,7 @@ class Compiler {
     while (!stack.empty()) {
       std::size_t v = stack.back();
       stack.pop_back();
-      for (std::size_t p : nodes_[v]->predecessors)
+      for (std::size_t p : plan_->nodes[v].predecessors)
         if (!upstream[p]) upstream[p] = true, stack.push_back(p);
     }
     for (std::size_t v = 0; v < nodes_.size(); ++v) {
@@ -1349,8 +1385,8 @@ class Compiler {
       CompiledNode& node = *nodes_[v];
       std::int64_t toward = 0;  // edges from v that stay upstream of x or reach it
       for (std::size_t w : node.successors) toward += (upstream[w] || w == x.index) ? 1 : 0;
-      if (toward) node.out.push_back(Account{x.sequencer.get(), toward});
-      for (auto& accounts : node.in) accounts.push_back(Account{x.sequencer.get(), 1});
+      if (toward) plan(node).out.push_back(Account{x.sequencer.get(), toward});
+      for (auto& accounts : plan(node).in) accounts.push_back(Account{x.sequencer.get(), 1});
     }
   }
 
@@ -1361,9 +1397,9 @@ class Compiler {
 
   /// A map consumes one message per message it emits, a join one per port
   /// per record: the net per ledger, added at once (one atomic, or none).
-  static std::vector<Account> net_of(const CompiledNode& node) {
-    std::vector<Account> net = node.out;
-    for (const std::vector<Account>& port : node.in)
+  std::pmr::vector<Account> net_of(const NodePlan& node) {
+    std::pmr::vector<Account> net(node.out.begin(), node.out.end(), &plan_->arena);
+    for (const auto& port : node.in)
       for (const Account& in : port) {
         auto it = std::find_if(net.begin(), net.end(), [&](const Account& a) { return a.ledger == in.ledger; });
         if (it == net.end())
@@ -1383,6 +1419,7 @@ class Compiler {
   // order (making bodies, releasing them), which the prefetcher follows.
   NodeArray storage_;  // in place: a node holds its join's lock
   std::vector<CompiledNode*> nodes_;  // into storage_
+  std::unique_ptr<GraphPlan> plan_;   // while build() runs
   detail::IdIndex by_id_;
   std::vector<CompiledNode*> order_;  // topological
   // Subsets of the nodes, so that what runs after each run does not visit every node:
