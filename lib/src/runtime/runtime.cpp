@@ -734,8 +734,9 @@ class NodeArray {
 
 class Compiler {
  public:
-  Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry)
-      : ctx_(ctx), spec_(spec), registry_(registry), by_id_(spec.nodes) {}
+  /// `ids`: what validating `spec` indexed.
+  Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry, detail::ValidIds ids)
+      : ctx_(ctx), spec_(spec), registry_(registry), ids_(std::move(ids)) {}
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
@@ -747,9 +748,9 @@ class Compiler {
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
     }
-    by_id_.insert_all();  // validated: every id is unique
-    const std::vector<std::size_t> ends = by_id_.ends(spec_.edges);
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e) connect(spec_.edges[e], ends[2 * e], ends[2 * e + 1]);
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e)
+      connect(spec_.edges[e], ids_->ends[2 * e], ids_->ends[2 * e + 1]);
+    ids_.reset();
     order_ = topological_order();
     plan_accounts();
     plan_depths();
@@ -1420,7 +1421,7 @@ class Compiler {
   NodeArray storage_;  // in place: a node holds its join's lock
   std::vector<CompiledNode*> nodes_;  // into storage_
   std::unique_ptr<GraphPlan> plan_;   // while build() runs
-  detail::IdIndex by_id_;
+  std::optional<detail::ValidIds> ids_;  // until build() connected the edges
   std::vector<CompiledNode*> order_;  // topological
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order
@@ -1516,7 +1517,7 @@ struct Program::Impl {
 
   void compile(const Registry& registry, const RunOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    validate(*spec, registry);
+    detail::ValidIds ids = detail::validate_ids(*spec, registry);
     validate_seconds = seconds_since(start);
     const auto build_start = std::chrono::steady_clock::now();
     if (options.executor && options.threads && options.threads != options.executor->threads())
@@ -1526,7 +1527,7 @@ struct Program::Impl {
     executor = options.executor ? options.executor : &*own;
     executor->impl_->arena.execute([&] {
       ctx = std::make_unique<RunContext>();
-      compiler = std::make_unique<Compiler>(*ctx, *spec, registry);
+      compiler = std::make_unique<Compiler>(*ctx, *spec, registry, std::move(ids));
       try {
         compiler->build();
       } catch (...) {

@@ -144,6 +144,9 @@ class Checker {
     return std::move(problems_);
   }
 
+  /// After run(): the index of the ids and the edges' ends.
+  detail::ValidIds take_ids() { return {std::move(by_id_), std::move(ends_)}; }
+
  private:
   void report(std::string pointer, std::string code, std::string message) {
     problems_.push_back({std::move(pointer), std::move(code), std::move(message)});
@@ -278,6 +281,7 @@ class Checker {
         check_max_in_flight(child(n.pointer(), "max_in_flight"), *node.max_in_flight);
     }
     if (!node.ordered) return;
+    any_ordered_ = true;
     if (shape == Shape::kSource)
       report(child(n.pointer(), "ordered"), "bad-ordered", "a source has no input to order");
     else if (shape == Shape::kJoin)
@@ -316,13 +320,13 @@ class Checker {
   // Returns whether any edge had a problem.
   bool check_edges() {
     bool any = false;
-    const std::vector<std::size_t> ends = by_id_.ends(spec_.edges);
+    ends_ = by_id_.ends(spec_.edges);
     for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
       const EdgeSpec& edge = spec_.edges[e];
       const std::string pointer = edge_pointer(e);
       const std::size_t before = problems_.size();
-      std::size_t from = ends[2 * e];
-      std::size_t to = ends[2 * e + 1];
+      std::size_t from = ends_[2 * e];
+      std::size_t to = ends_[2 * e + 1];
 
       // An unknown node's suggestion is what the edge was meant to connect:
       // it is not also reported as unconnected.
@@ -612,7 +616,7 @@ class Checker {
   // --- pass 8 ---------------------------------------------------------------
   // An ordered node sequences by source item: it needs exactly one source upstream.
   void check_ordered_sources() {
-    if (std::none_of(nodes_.begin(), nodes_.end(), [](const NodeInfo& n) { return n.spec && n.spec->ordered; })) return;
+    if (!any_ordered_) return;
     std::vector<std::vector<std::size_t>> into(nodes_.size());
     for (std::size_t e = 0; e < edges_.size(); ++e) into[edges_[e].to].push_back(edges_[e].from);
     for (std::size_t x = 0; x < nodes_.size(); ++x) {
@@ -642,20 +646,26 @@ class Checker {
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
   detail::IdIndex by_id_;
+  std::vector<std::size_t> ends_;  // by_id_.ends() of the spec's edges
   std::vector<GraphEdge> edges_;
   Successors successors_{0, {}};
   std::vector<const Type*> out_type_;
   std::vector<const Type*> arriving_;  // check_node_types(): the type on each input port
   std::vector<std::optional<int>> depth_;
+  bool any_ordered_ = false;  // a node of known kind is ordered (pass 8 looks at them)
 };
 
 }  // namespace
 
 std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry) { return Checker(spec, registry).run(); }
 
-void validate(const PipelineSpec& spec, const Registry& registry) {
-  auto problems = check(spec, registry);
+void validate(const PipelineSpec& spec, const Registry& registry) { detail::validate_ids(spec, registry); }
+
+detail::ValidIds detail::validate_ids(const PipelineSpec& spec, const Registry& registry) {
+  Checker checker(spec, registry);
+  auto problems = checker.run();
   if (!problems.empty()) throw SpecError(std::move(problems));
+  return checker.take_ids();
 }
 
 }  // namespace braid
