@@ -1418,11 +1418,11 @@ class Compiler {
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   // The nodes in one block, in declaration order: a run visits them in
   // order (making bodies, releasing them), which the prefetcher follows.
-  NodeArray storage_;  // in place: a node holds its join's lock
-  std::vector<CompiledNode*> nodes_;  // into storage_
-  std::unique_ptr<GraphPlan> plan_;   // while build() runs
+  NodeArray storage_;                    // in place: a node holds its join's lock
+  std::vector<CompiledNode*> nodes_;     // into storage_
+  std::unique_ptr<GraphPlan> plan_;      // while build() runs
   std::optional<detail::ValidIds> ids_;  // until build() connected the edges
-  std::vector<CompiledNode*> order_;  // topological
+  std::vector<CompiledNode*> order_;     // topological
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order
   std::vector<CompiledNode*> sources_;  // in declaration order, as the rest
