@@ -221,6 +221,22 @@ TEST_CASE("records made with shared field names take their values and copy no na
   CHECK(&braid::Record(wide).names()[5] == &owned[5]);
 }
 
+TEST_CASE("Value::make constructs its payload in place") {
+  const braid::FieldNames names = braid::FieldNames::interned({"left", "right"});
+  std::vector<Value> values{Value::of(1), Value::of(std::vector<std::int64_t>{2, 3})};
+  const std::int64_t* elements = values[1].get<braid::Slice<std::int64_t>>().data();
+  const Value made = Value::make<braid::Record>(names, values.data());
+  CHECK(made.type_name() == "record");
+  const braid::Record& r = made.get<braid::Record>();
+  CHECK(listed(r) == "left=1,right=[2,3],");
+  CHECK(&r.names()[0] == &names[0]);
+  CHECK(r.at("right").get<braid::Slice<std::int64_t>>().data() == elements);  // moved in, not copied
+
+  const Value text = Value::make<std::string>(std::size_t{3}, 'x');
+  CHECK(text.get<std::string>() == "xxx");
+  CHECK(braid::to_json_text(text) == braid::to_json_text(Value::of(std::string("xxx"))));
+}
+
 TEST_CASE("tags add and remove split levels") {
   Tag item(3);
   Tag chunk = item.child(1, 4);

@@ -233,6 +233,14 @@ class Value {
   template <class T>
   static Value of(T&& v);
 
+  /// Wraps a T constructed in place from `args`, for a type held by shared
+  /// ownership (any but int64, double, bool and Slice<E>): the same as
+  /// `of(T(args...))` without moving the finished T into the Value, as in
+  /// `Value::make<Record>(names, values)`. Throws braid::TypeError if T is
+  /// not registered.
+  template <class T, class... Args>
+  static Value make(Args&&... args);
+
   /// The value's type, or nullptr when empty.
   const Type* type() const noexcept { return type_; }
   /// Whether the value is empty (default-constructed).
@@ -288,6 +296,10 @@ struct ValueTraits {
     out.object_ = std::make_shared<const T>(std::move(v));
   }
   static void store(Value& out, const T& v) { out.object_ = std::make_shared<const T>(v); }
+  template <class... Args>
+  static void emplace(Value& out, Args&&... args) {
+    out.object_ = std::make_shared<const T>(std::forward<Args>(args)...);
+  }
   static const T& load(const Value& v) { return *static_cast<const T*>(v.object_.get()); }
 };
 
@@ -366,6 +378,15 @@ Value Value::of(T&& v) {
   } else {
     detail::ValueTraits<Stored>::store(out, Stored(std::forward<T>(v)));
   }
+  return out;
+}
+
+template <class T, class... Args>
+Value Value::make(Args&&... args) {
+  static_assert(std::is_same_v<typename detail::StoredAs<T>::type, T>, "Value::make<T>: T is stored as another type");
+  Value out;
+  out.type_ = &type_of<T>();
+  detail::ValueTraits<T>::emplace(out, std::forward<Args>(args)...);  // none for an inline type
   return out;
 }
 
@@ -502,7 +523,8 @@ class Record {
 
  private:
   static constexpr std::size_t kInline = 4;
-  void take_values(Value* from, bool move);
+  template <class From>  // from(i): what the i-th value is made from (Value&& or const Value&)
+  void take_values(From from);
   void steal(Record& o) noexcept;
   void release() noexcept;
 

@@ -636,9 +636,12 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   return std::make_pair(parent, std::move(parts));
 }
 
-/// Files `in` under its tag on `port`; returns the record when every port has one.
+/// Files `in` under its tag on `port`; returns the record when every port
+/// has one. A record of up to four fields is made after the join's lock is
+/// released, its values moved out first; a larger one, under the lock.
 std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in, OpenCount& open) {
-  std::lock_guard<tbb::spin_mutex> lock(j.mutex);
+  constexpr std::size_t kOutside = 4;  // the most fields a record made outside the lock has
+  std::unique_lock<tbb::spin_mutex> lock(j.mutex);
   JoinState::Pending* p = nullptr;
   std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
   if (j.first_used && j.first_tag == in.tag) {
@@ -661,7 +664,13 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
   p->values[port] = std::move(in.value);
   if (++p->arrived < j.ports.size()) return std::nullopt;
-  Value record = Value::of(Record(j.ports, p->values.data()));
+  const std::size_t n = j.ports.size();
+  Value taken[kOutside];
+  Value record;  // made here only when it has more fields than `taken` holds
+  if (n <= kOutside)
+    std::move(p->values.begin(), p->values.end(), taken);
+  else
+    record = Value::make<Record>(j.ports, p->values.data());
   if (p == &j.first) {
     p->values.clear();  // moved from: empty again, kept for the next key
     p->arrived = 0;
@@ -670,6 +679,8 @@ std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in,
     j.more.erase(it);
   }
   open.add(-1);
+  lock.unlock();
+  if (n <= kOutside) record = Value::make<Record>(j.ports, taken);  // j.ports never changes while the graph runs
   return Message{in.tag, std::move(record)};
 }
 

@@ -351,24 +351,38 @@ FieldNames FieldNames::interned(const std::vector<std::string>& names) {
   return out;
 }
 
+// Constructs values_ (size() of them, names_ already set), the i-th from from(i).
+template <class From>
+void Record::take_values(From from) {
+  const std::size_t n = size();
+  if (n > kInline) values_ = static_cast<Value*>(::operator new(n * sizeof(Value)));
+  std::size_t i = 0;
+  try {
+    for (; i < n; ++i) new (&values_[i]) Value(from(i));
+  } catch (...) {  // a Value's copy does not throw today; stay exact if one ever does
+    while (i > 0) values_[--i].~Value();
+    if (values_ != inline_) ::operator delete(values_);
+    values_ = inline_;
+    names_ = FieldNames();
+    throw;
+  }
+}
+
 Record::Record(std::vector<std::pair<std::string, Value>> fields) : values_(inline_) {
   std::vector<std::string> names;
-  std::vector<Value> values;
   names.reserve(fields.size());
-  values.reserve(fields.size());
-  for (auto& [name, value] : fields) {
-    names.push_back(std::move(name));
-    values.push_back(std::move(value));
-  }
+  for (auto& field : fields) names.push_back(std::move(field.first));
   names_ = FieldNames(std::move(names));
-  take_values(values.data(), true);
+  take_values([&](std::size_t i) -> Value&& { return std::move(fields[i].second); });
 }
 
 Record::Record(FieldNames names, Value* values) : names_(std::move(names)), values_(inline_) {
-  take_values(values, true);
+  take_values([values](std::size_t i) -> Value&& { return std::move(values[i]); });
 }
 
-Record::Record(const Record& o) : names_(o.names_), values_(inline_) { take_values(o.values_, false); }
+Record::Record(const Record& o) : names_(o.names_), values_(inline_) {
+  take_values([&o](std::size_t i) -> const Value& { return o.values_[i]; });
+}
 
 Record::Record(Record&& o) noexcept : values_(inline_) { steal(o); }
 
@@ -386,22 +400,6 @@ Record& Record::operator=(Record&& o) noexcept {
 }
 
 Record::~Record() { release(); }
-
-// Constructs values_ (size() of them, names_ already set) from `from`.
-void Record::take_values(Value* from, bool move) {
-  const std::size_t n = size();
-  if (n > kInline) values_ = static_cast<Value*>(::operator new(n * sizeof(Value)));
-  std::size_t i = 0;
-  try {
-    for (; i < n; ++i) new (&values_[i]) Value(move ? std::move(from[i]) : from[i]);
-  } catch (...) {  // a Value's copy does not throw today; stay exact if one ever does
-    while (i > 0) values_[--i].~Value();
-    if (values_ != inline_) ::operator delete(values_);
-    values_ = inline_;
-    names_ = FieldNames();
-    throw;
-  }
-}
 
 // Takes o's fields (this one holds none); leaves o empty.
 void Record::steal(Record& o) noexcept {
