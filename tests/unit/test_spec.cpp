@@ -767,6 +767,34 @@ TEST_CASE("check: types") {
           lines({"[type-mismatch] /edges/0: type mismatch: 'partial.out' gives int64, 'again.in' accepts int64[], "
                  "double[], range"}));
   }
+  SUBCASE("several mismatches come node by node in topological order, ties in declaration order") {
+    //            ┌──> a (reduce.sum) ──> x (reduce.sum) ──> r1
+    // numbers ───┤
+    //            └──> b (reduce.sum) ──> r2
+    // a and b are ready together: a (declared first) reports first, then
+    // b, then x, which is after a only.
+    PipelineSpec spec = PipelineBuilder()
+                            .node("numbers", "source.text")
+                            .node("a", "reduce.sum")
+                            .node("b", "reduce.sum")
+                            .node("x", "reduce.sum")
+                            .node("r1", "sink.output")
+                            .node("r2", "sink.output")
+                            .edge("numbers -> a -> x -> r1")
+                            .edge("numbers -> b -> r2")
+                            .build();
+    CHECK(check_text(spec) ==
+          lines({"[type-mismatch] /edges/0: type mismatch: 'numbers.out' gives string, 'a.in' accepts int64[], "
+                 "double[], range",
+                 "[type-mismatch] /edges/1: type mismatch: 'numbers.out' gives string, 'b.in' accepts int64[], "
+                 "double[], range"}));
+    spec.nodes[0].kind = "source.values";  // int64[] now: a and b give int64, which x refuses
+    spec.nodes[0].params = Params(nlohmann::json{{"values", {1, 2}}});
+    spec.nodes[2].kind = "count";  // b: int64 too; and r2, a sink, takes it
+    CHECK(check_text(spec) ==
+          lines({"[type-mismatch] /edges/0: type mismatch: 'a.out' gives int64, 'x.in' accepts int64[], double[], "
+                 "range"}));
+  }
   SUBCASE("a declared single output type is used without infer") {
     PipelineSpec spec = PipelineBuilder()
                             .node("numbers", "source.text")
