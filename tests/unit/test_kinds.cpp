@@ -145,7 +145,8 @@ TEST_CASE("an int64 sum that overflows is an error, not a wrong number") {
 }
 
 TEST_CASE("range sums visit every element and match the closed form") {
-  for (Range r : {Range{1, 1001, 1}, Range{-50, 77, 3}, Range{100, -100, -7}, Range{5, 5, 1}}) {
+  for (Range r : {Range{1, 1001, 1}, Range{-50, 77, 3}, Range{100, -100, -7}, Range{5, 5, 1}, Range{-7, 8, 1},
+                  Range{41, 42, 1}, Range{-30, -2, 1}}) {
     braid::kinds::Int128 reference = 0;
     for (std::size_t i = 0; i < r.size(); ++i) reference += r.at(i);
     CHECK(braid::kinds::sum_range(r) == static_cast<std::int64_t>(reference));
@@ -153,6 +154,7 @@ TEST_CASE("range sums visit every element and match the closed form") {
   // elements near 2^62 take the 128-bit path; the sum still fits
   const std::int64_t big = std::int64_t{1} << 62, half = std::int64_t{1} << 61;
   CHECK(braid::kinds::sum_range(Range{-big, big, half}) == -big);  // -2^62 - 2^61 + 0 + 2^61
+  CHECK(braid::kinds::sum_range(Range{INT64_MAX - 1, INT64_MAX, 1}) == INT64_MAX - 1);  // its last element is the top
   CHECK_THROWS_WITH_AS(braid::kinds::sum_range(Range{INT64_MAX - 10, INT64_MAX, 1}),
                        "int64 overflow: the sum does not fit in 64 bits", braid::Error);
 }

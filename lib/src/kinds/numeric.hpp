@@ -48,6 +48,10 @@ inline std::int64_t sum_range(const Range& r) {
   std::int64_t s = 0;
   std::int64_t x = r.begin;
   if (bound <= INT64_MAX) {
+    if (r.step == 1) {  // the usual range: one induction variable, as in a hand-written loop
+      for (; x < last; ++x) s += x;
+      return s + last;
+    }
     for (std::size_t i = 0; i < n; ++i, x += r.step) s += x;
     return s;
   }
