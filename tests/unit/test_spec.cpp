@@ -10,6 +10,7 @@
 #include "problems.hpp"
 #include "spec/id_index.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -654,6 +655,27 @@ TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
   CHECK(ends[2 * 38 + 1] == 138);
   CHECK(ends[2 * 39] == 39);
   CHECK(ends[2 * 39 + 1] == braid::detail::IdIndex::kNone);
+}
+
+TEST_CASE("IdIndex: ids of every length up to 24, alike but in one character, are all told apart") {
+  // The hash reads 8 bytes at a time and the last 1 to 8 in fixed-size
+  // loads: every length takes one of its paths.
+  std::vector<braid::NodeSpec> nodes;
+  for (std::size_t length = 1; length <= 24; ++length)
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string id(length, 'a');
+      id[at] = 'b';
+      nodes.emplace_back().id = id;
+      if (at == 0) nodes.emplace_back().id = std::string(length, 'a');
+    }
+  braid::detail::IdIndex index(nodes);
+  const std::vector<bool> added = index.insert_all();
+  CHECK(std::count(added.begin(), added.end(), false) == 0);
+  for (std::size_t i = 0; i < nodes.size(); ++i) CHECK_MESSAGE(index.find(nodes[i].id) == i, nodes[i].id);
+  CHECK(index.find(std::string(25, 'a')) == braid::detail::IdIndex::kNone);
+  CHECK(index.find("") == braid::detail::IdIndex::kNone);
+  CHECK(index.find("ba") == 2);  // b, a, ba, aa, ab, ...
+  CHECK(index.find("ab") == 4);
 }
 
 TEST_CASE("check: ids and edges of a pipeline longer than the lookups look ahead") {
