@@ -30,7 +30,7 @@
 #include <braid/runtime.hpp>
 
 #include "runtime/stream.hpp"
-#include "spec/id_index.hpp"
+#include "spec/validated.hpp"
 
 #include <oneapi/tbb/concurrent_vector.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -745,9 +745,9 @@ class NodeArray {
 
 class Compiler {
  public:
-  /// `ids`: what validating `spec` indexed.
-  Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry, detail::ValidIds ids)
-      : ctx_(ctx), spec_(spec), registry_(registry), ids_(std::move(ids)) {}
+  /// `validated`: what validating `spec` learned.
+  Compiler(RunContext& ctx, const PipelineSpec& spec, const Registry& registry, detail::Validated validated)
+      : ctx_(ctx), spec_(spec), registry_(registry), validated_(std::move(validated)) {}
 
   /// Builds every node and edge of the graph. Sources stay inactive until activate_sources().
   void build() {
@@ -760,8 +760,8 @@ class Compiler {
       compile(ns, *nodes_.back());
     }
     for (std::size_t e = 0; e < spec_.edges.size(); ++e)
-      connect(spec_.edges[e], ids_->ends[2 * e], ids_->ends[2 * e + 1]);
-    ids_.reset();
+      connect(spec_.edges[e], validated_->ends[2 * e], validated_->ends[2 * e + 1]);
+    validated_.reset();
     order_ = topological_order();
     plan_accounts();
     plan_depths();
@@ -1080,8 +1080,8 @@ class Compiler {
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
     NodePlan& plan = this->plan(node);
-    if (node.kind->dynamic_inputs)
-      for (const PortSpec& p : node.kind->dynamic_inputs(ns.params)) plan.input_names.push_back(p.name);
+    if (node.kind->dynamic_inputs)  // what validation got from it: not asked again
+      for (const PortSpec& p : validated_->dynamic_inputs[node.index]) plan.input_names.push_back(p.name);
     else
       for (const PortSpec& p : node.kind->inputs) plan.input_names.push_back(p.name);  // not copied first
     plan.predecessors.assign(plan.input_names.size(), 0);
@@ -1429,11 +1429,11 @@ class Compiler {
   std::map<std::string, std::unique_ptr<Semaphore>, std::less<>> semaphores_;
   // The nodes in one block, in declaration order: a run visits them in
   // order (making bodies, releasing them), which the prefetcher follows.
-  NodeArray storage_;                    // in place: a node holds its join's lock
-  std::vector<CompiledNode*> nodes_;     // into storage_
-  std::unique_ptr<GraphPlan> plan_;      // while build() runs
-  std::optional<detail::ValidIds> ids_;  // until build() connected the edges
-  std::vector<CompiledNode*> order_;     // topological
+  NodeArray storage_;                           // in place: a node holds its join's lock
+  std::vector<CompiledNode*> nodes_;            // into storage_
+  std::unique_ptr<GraphPlan> plan_;             // while build() runs
+  std::optional<detail::Validated> validated_;  // until build() connected the edges
+  std::vector<CompiledNode*> order_;            // topological
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order
   std::vector<CompiledNode*> sources_;  // in declaration order, as the rest
@@ -1528,7 +1528,7 @@ struct Program::Impl {
 
   void compile(const Registry& registry, const RunOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    detail::ValidIds ids = detail::validate_ids(*spec, registry);
+    detail::Validated validated = detail::validate_and_index(*spec, registry);
     validate_seconds = seconds_since(start);
     const auto build_start = std::chrono::steady_clock::now();
     if (options.executor && options.threads && options.threads != options.executor->threads())
@@ -1538,7 +1538,7 @@ struct Program::Impl {
     executor = options.executor ? options.executor : &*own;
     executor->impl_->arena.execute([&] {
       ctx = std::make_unique<RunContext>();
-      compiler = std::make_unique<Compiler>(*ctx, *spec, registry, std::move(ids));
+      compiler = std::make_unique<Compiler>(*ctx, *spec, registry, std::move(validated));
       try {
         compiler->build();
       } catch (...) {

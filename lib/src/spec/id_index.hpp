@@ -9,10 +9,6 @@
 #include <string_view>
 #include <vector>
 
-namespace braid {
-class Registry;
-}
-
 namespace braid::detail {
 
 /// Node ids to their index in a spec's nodes: open addressing over (hash,
@@ -157,15 +153,5 @@ class IdIndex {
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
 };
-
-/// What validation indexed, which building the graph uses again.
-struct ValidIds {
-  IdIndex index;                  ///< every node's id
-  std::vector<std::size_t> ends;  ///< index.ends() of the spec's edges
-};
-
-/// validate(spec, registry), returning what it indexed (valid while `spec`
-/// lives, unchanged). Throws braid::SpecError as validate() does.
-ValidIds validate_ids(const PipelineSpec& spec, const Registry& registry);
 
 }  // namespace braid::detail

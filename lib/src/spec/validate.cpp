@@ -26,6 +26,7 @@
 
 #include "spec/id_index.hpp"
 #include "spec/ids.hpp"
+#include "spec/validated.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -152,8 +153,13 @@ class Checker {
     return std::move(problems_);
   }
 
-  /// After run(): the index of the ids and the edges' ends.
-  detail::ValidIds take_ids() { return {std::move(by_id_), std::move(ends_)}; }
+  /// After run() found no problem: what building the graph uses again.
+  detail::Validated take() {
+    std::vector<std::vector<PortSpec>> dynamic_inputs(nodes_.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      if (nodes_[i].kind && nodes_[i].kind->dynamic_inputs) dynamic_inputs[i] = std::move(nodes_[i].own_inputs);
+    return {std::move(by_id_), std::move(ends_), std::move(dynamic_inputs)};
+  }
 
  private:
   void report(std::string pointer, std::string code, std::string message) {
@@ -705,13 +711,16 @@ class Checker {
 
 std::vector<Problem> check(const PipelineSpec& spec, const Registry& registry) { return Checker(spec, registry).run(); }
 
-void validate(const PipelineSpec& spec, const Registry& registry) { detail::validate_ids(spec, registry); }
+void validate(const PipelineSpec& spec, const Registry& registry) {
+  auto problems = check(spec, registry);
+  if (!problems.empty()) throw SpecError(std::move(problems));
+}
 
-detail::ValidIds detail::validate_ids(const PipelineSpec& spec, const Registry& registry) {
+detail::Validated detail::validate_and_index(const PipelineSpec& spec, const Registry& registry) {
   Checker checker(spec, registry);
   auto problems = checker.run();
   if (!problems.empty()) throw SpecError(std::move(problems));
-  return checker.take_ids();
+  return checker.take();
 }
 
 }  // namespace braid
