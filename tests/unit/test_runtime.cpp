@@ -232,6 +232,56 @@ TEST_CASE("a join matches two branches by tag into a record") {
   CHECK(braid::outputs_to_json_text(r) == R"({"result": [{"count": 3, "sum": 12}, {"count": 2, "sum": 18}]})");
 }
 
+TEST_CASE("a join of 2 to 7 ports makes each item's record, its fields in port order, many items pending at once") {
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  braid::Kind plus;
+  plus.name = "test.plus";
+  plus.doc = "in + add";
+  plus.inputs = {braid::PortSpec{"in", {"int64"}, ""}};
+  plus.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  plus.params = {braid::param::integer("add", "", 0)};
+  plus.make = [](const braid::NodeConfig& c) {
+    struct Plus final : braid::MapBody {
+      explicit Plus(std::int64_t add) : add_(add) {}
+      Value apply(const Value& in) override { return Value::of(in.get<std::int64_t>() + add_); }
+      std::int64_t add_;
+    };
+    return std::make_unique<Plus>(c.params.get_or<std::int64_t>("add", 0));
+  };
+  reg.add(plus);
+  reg.add(*registry().find("test.count"));  // items 1..n, a stream
+  const std::int64_t items = 60;
+  // 4 ports: the record's values made in place; 5 and 7: on the heap
+  for (std::size_t ports : {2, 4, 5, 7}) {
+    CAPTURE(ports);
+    PipelineBuilder b("wide");
+    b.node("numbers", "test.count").param("n", items);
+    std::vector<std::string> names;
+    for (std::size_t p = 0; p < ports; ++p) names.push_back("p" + std::to_string(p));
+    b.node("both", "join").param("ports", names);
+    for (std::size_t p = 0; p < ports; ++p) {
+      b.node(names[p], "test.plus").param("add", static_cast<std::int64_t>(100 * p));
+      b.edge("numbers -> " + names[p] + " -> both." + names[p]);
+    }
+    b.node("result", "sink.output");
+    b.edge("both -> result");
+    for (std::size_t t : {1, 4}) {
+      braid::Result r = braid::run(b.build(), reg, threads(t));
+      const std::vector<Message>& out = r.outputs.at("result");
+      REQUIRE(out.size() == static_cast<std::size_t>(items));
+      for (std::int64_t i = 0; i < items; ++i) {
+        const auto& record = out[static_cast<std::size_t>(i)].value.get<braid::Record>();
+        REQUIRE(record.size() == ports);
+        for (std::size_t p = 0; p < ports; ++p) {
+          CHECK(record.fields()[p].first == names[p]);
+          CHECK(record.fields()[p].second.get<std::int64_t>() == i + 1 + static_cast<std::int64_t>(100 * p));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("a join kind with a body applies it to the record: a task with several inputs") {
   braid::Registry reg;
   braid::register_builtin_kinds(reg);

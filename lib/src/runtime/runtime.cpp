@@ -440,11 +440,12 @@ class TaskNode final : public Inlet {
     if (join_) return join_put(std::move(m), port);
     return task_for(std::move(m));
   }
-  /// The task that runs the node on `m`.
-  d1::graph_task* task_for(Message&& m) {
+  /// The task that runs the node on the message made of `message` (a Message, or its tag and value).
+  template <class... M>
+  d1::graph_task* task_for(M&&... message) {
     if (!d1::is_graph_active(graph_)) return nullptr;
     d1::small_object_allocator allocator{};
-    d1::graph_task* t = allocator.new_object<Task>(graph_, allocator, *this, std::move(m));
+    d1::graph_task* t = allocator.new_object<Task>(graph_, allocator, *this, std::forward<M>(message)...);
     graph_.reserve_wait();  // released when the task is finalized
     return t;
   }
@@ -465,8 +466,9 @@ class TaskNode final : public Inlet {
  private:
   class Task final : public d1::graph_task {
    public:
-    Task(flow::graph& g, d1::small_object_allocator& a, TaskNode& node, Message&& m)
-        : graph_task(g, a), allocator_(a), node_(node), message_(std::move(m)) {}
+    template <class... M>
+    Task(flow::graph& g, d1::small_object_allocator& a, TaskNode& node, M&&... message)
+        : graph_task(g, a), allocator_(a), node_(node), message_{std::forward<M>(message)...} {}
     d1::task* execute(d1::execution_data& ed) override;  // after Compiler
     d1::task* cancel(d1::execution_data& ed) override {
       finish(ed);
@@ -636,52 +638,81 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   return std::make_pair(parent, std::move(parts));
 }
 
-/// Files `in` under its tag on `port`; returns the record when every port
-/// has one. A record of up to four fields is made after the join's lock is
-/// released, its values moved out first; a larger one, under the lock.
-std::optional<Message> join_arrive(JoinState& j, std::size_t port, Message&& in, OpenCount& open) {
-  constexpr std::size_t kOutside = 4;  // the most fields a record made outside the lock has
-  std::unique_lock<tbb::spin_mutex> lock(j.mutex);
-  JoinState::Pending* p = nullptr;
-  std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
-  if (j.first_used && j.first_tag == in.tag) {
-    p = &j.first;
-  } else if (it = j.more.find(in.tag); it != j.more.end()) {
-    p = &it->second;
-  } else if (!j.first_used) {
-    j.first_used = true;
-    j.first_tag = in.tag;
-    p = &j.first;
-    p->values.resize(j.ports.size());
-    open.add(1);
-  } else {
-    it = j.more.try_emplace(in.tag).first;
-    p = &it->second;
-    p->values.resize(j.ports.size());
-    open.add(1);
+/// A completed key's values, moved out of the join under its lock so that
+/// the record is made after the lock is released. Up to four live in place,
+/// constructed only as they are moved in (a join's message builds nothing it
+/// does not use); more go to the heap.
+class TakenValues {
+ public:
+  TakenValues() noexcept {}
+  ~TakenValues() {
+    for (std::size_t i = 0; i < in_place_count_; ++i) in_place_[i].~Value();
   }
-  if (!p->values[port].empty())
-    throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-  p->values[port] = std::move(in.value);
-  if (++p->arrived < j.ports.size()) return std::nullopt;
-  const std::size_t n = j.ports.size();
-  Value taken[kOutside];
-  Value record;  // made here only when it has more fields than `taken` holds
-  if (n <= kOutside)
-    std::move(p->values.begin(), p->values.end(), taken);
-  else
-    record = Value::make<Record>(j.ports, p->values.data());
-  if (p == &j.first) {
-    p->values.clear();  // moved from: empty again, kept for the next key
-    p->arrived = 0;
-    j.first_used = false;
-  } else {
-    j.more.erase(it);
+  TakenValues(const TakenValues&) = delete;
+  TakenValues& operator=(const TakenValues&) = delete;
+  /// Moves every value out of `values` (left moved-from).
+  void take(JoinState::Values& values) {
+    const std::size_t n = values.size();
+    if (n > kInPlace) {
+      more_ = std::make_unique<Value[]>(n);
+      std::move(values.begin(), values.end(), more_.get());
+      return;
+    }
+    for (; in_place_count_ < n; ++in_place_count_)
+      new (&in_place_[in_place_count_]) Value(std::move(values[in_place_count_]));
   }
-  open.add(-1);
-  lock.unlock();
-  if (n <= kOutside) record = Value::make<Record>(j.ports, taken);  // j.ports never changes while the graph runs
-  return Message{in.tag, std::move(record)};
+  /// The values taken, for Record(names, values) to move from.
+  Value* data() noexcept { return more_ ? more_.get() : in_place_; }
+
+ private:
+  static constexpr std::size_t kInPlace = 4;
+  std::size_t in_place_count_ = 0;
+  union {
+    Value in_place_[kInPlace];  // the first in_place_count_ constructed
+  };
+  std::unique_ptr<Value[]> more_;
+};
+
+/// Files `in`'s value under its tag on `port`. Returns the record when that
+/// completed the key (every port has its message), else an empty value. The
+/// join's lock covers the filing; the record is made after it is released.
+Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) {
+  TakenValues taken;
+  {
+    std::lock_guard<tbb::spin_mutex> lock(j.mutex);
+    JoinState::Pending* p = nullptr;
+    std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
+    if (j.first_used && j.first_tag == in.tag) {
+      p = &j.first;
+    } else if (!j.more.empty() && (it = j.more.find(in.tag)) != j.more.end()) {
+      p = &it->second;
+    } else if (!j.first_used) {
+      j.first_used = true;
+      j.first_tag = in.tag;
+      p = &j.first;
+      p->values.resize(j.ports.size());
+      open.add(1);
+    } else {
+      it = j.more.try_emplace(in.tag).first;
+      p = &it->second;
+      p->values.resize(j.ports.size());
+      open.add(1);
+    }
+    if (!p->values[port].empty())
+      throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
+    p->values[port] = std::move(in.value);
+    if (++p->arrived < j.ports.size()) return Value();
+    taken.take(p->values);
+    if (p == &j.first) {
+      p->values.clear();  // moved from: empty again, kept for the next key
+      p->arrived = 0;
+      j.first_used = false;
+    } else {
+      j.more.erase(it);
+    }
+    open.add(-1);
+  }
+  return Value::make<Record>(j.ports, taken.data());  // j.ports never changes while the graph runs
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
@@ -971,16 +1002,15 @@ class Compiler {
   d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in) {
     if (ctx_.stopping()) return d1::SUCCESSFULLY_ENQUEUED;  // dropped: the run failed
     const Tag* tag = &in.tag;
-    std::optional<Message> done;
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
-      done = join_arrive(*node.join, port, std::move(in), ctx_.open);
+      Value record = join_arrive(*node.join, port, in, ctx_.open);
+      if (!record.empty()) return node.task->task_for(in.tag, std::move(record));
     } catch (...) {
       fail(node, tag);
       if (observer_) observe_arrival(node, tag, begin_ns, true);
       return d1::SUCCESSFULLY_ENQUEUED;
     }
-    if (done) return node.task->task_for(std::move(*done));
     if (observer_) observe_arrival(node, tag, begin_ns, false);
     return d1::SUCCESSFULLY_ENQUEUED;  // filed, waiting for the key's other ports
   }
