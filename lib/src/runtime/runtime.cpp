@@ -170,7 +170,16 @@ struct RunContext {
   /// True while sources run; messages made after they ended (whole-stream
   /// gathers) are not counted against any window.
   bool streaming = true;
+  /// Set once every source has ended, in a graph without ordered nodes:
+  /// every account a node holds is then a window's, none of which needs
+  /// counting any more (Account::ended), and the nodes skip their accounts
+  /// without reading them (a line of each node, in a graph too big for the cache).
+  std::atomic<bool> uncounted{false};
+  std::atomic<std::size_t> sources_running{0};  // set by Compiler::prepare
   OpenCount open;  // join keys and gather groups waiting
+
+  /// Whether a node counts its messages in its accounts (Accounts).
+  bool counting() const { return streaming && !uncounted.load(std::memory_order_acquire); }
 
   /// Ready for a run: nothing failed, nothing cancelled, sources streaming.
   void begin(const Cancellation* c) {
@@ -179,6 +188,7 @@ struct RunContext {
     cancel = c;
     cancelled.store(false);
     streaming = true;
+    uncounted.store(false);
   }
 
   /// Whether bodies should stop: a node failed or the run was cancelled.
@@ -820,6 +830,7 @@ class Compiler {
       for (const auto& node : nodes_) make_body(*node);
       stateless_made_ = true;
     }
+    ctx_.sources_running.store(sources_.size());
     for (CompiledNode* node : sources_) {
       node->src->pending.reset();
       node->src->items = 0;
@@ -1040,7 +1051,7 @@ class Compiler {
     });
     // out, less what came in (a join's ports' messages stayed counted until
     // the record left), before `out` is put
-    if (ctx_.streaming) n.added.add(in.tag.item());
+    if (ctx_.counting()) n.added.add(in.tag.item());
     return out;
   }
 
@@ -1051,7 +1062,7 @@ class Compiler {
       body->consume(in);
       return 0;
     });
-    if (ctx_.streaming) n.consumed.remove(in.tag.item());
+    if (ctx_.counting()) n.consumed.remove(in.tag.item());
   }
 
   void observe_arrival(const CompiledNode& node, const Tag* tag, std::int64_t begin_ns, bool failed) {
@@ -1147,6 +1158,10 @@ class Compiler {
                       !more) {
                     src->ended = true;  // or failed: then the run fails anyway
                     src->window->set_ended();
+                    // the last source to end: every window's flag is set (a
+                    // sequencer's counts have none, and are never skipped)
+                    if (ctx_.sources_running.fetch_sub(1, std::memory_order_acq_rel) == 1 && sequenced_.empty())
+                      ctx_.uncounted.store(true, std::memory_order_release);
                     return;
                   }
                   n->added.add(src->items);
@@ -1177,14 +1192,14 @@ class Compiler {
         add_node<FlatMapNodeOf>(
             node, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
               auto* body = static_cast<FlatMapBody*>(n->body.get());
-              const bool streaming = ctx_.streaming;
-              PortEmitter emit(std::get<0>(ports), streaming ? &n->added : nullptr);
+              const bool counting = ctx_.counting();
+              PortEmitter emit(std::get<0>(ports), counting ? &n->added : nullptr);
               const Tag* tag = &in.tag;
               guard(*n, tag, [&]() -> std::size_t {
                 body->apply(in, emit);
                 return emit.count();
               });
-              if (streaming) n->consumed.remove(in.tag.item());
+              if (counting) n->consumed.remove(in.tag.item());
             });
         break;
       }
@@ -1194,7 +1209,7 @@ class Compiler {
             node, concurrency, [this, n](const Message& in, FlatMapNode::output_ports_type& ports) {
               auto* body = static_cast<GatherBody*>(n->body.get());
               const Tag* tag = &in.tag;
-              const bool streaming = ctx_.streaming;
+              const bool counting = ctx_.counting();
               Tag group;  // outlives the body: an error and the observer's on_end read it afterwards
               std::size_t parts = 0;
               guard(*n, tag, [&]() -> std::size_t {
@@ -1204,11 +1219,11 @@ class Compiler {
                 parts = done->second.size();
                 tag = &group;  // a failing combine is reported with the group's tag
                 Value combined = body->combine(std::move(done->second));
-                if (streaming) n->added.add(group.item());
+                if (counting) n->added.add(group.item());
                 std::get<0>(ports).try_put(Message{done->first, std::move(combined)});
                 return 1;
               });
-              if (!streaming) return;
+              if (!counting) return;
               // A group's parts stay counted until it is combined; a whole
               // stream's members are released as they arrive (held until the end).
               if (in.tag.depth() == 0)
