@@ -1317,16 +1317,11 @@ class Compiler {
 
   NodePlan& plan(const CompiledNode& node) { return plan_->nodes[node.index]; }
 
-  /// The node at `index` (IdIndex::find() of `id`).
-  CompiledNode& node(std::size_t index, const std::string& id) const {
-    if (index == detail::IdIndex::kNone) throw Error("no node '" + id + "' (the spec changed after validation)");
-    return *nodes_[index];
-  }
-
-  /// Connects edge `e`, from the node at index `from_index` to the one at `to_index`.
+  /// Connects edge `e`, from the node at index `from_index` to the one at
+  /// `to_index` (its ends, as validating the spec found them: both exist).
   void connect(const EdgeSpec& e, std::size_t from_index, std::size_t to_index) {
-    CompiledNode& from = node(from_index, e.from.node);
-    CompiledNode& to = node(to_index, e.to.node);
+    CompiledNode& from = *nodes_[from_index];
+    CompiledNode& to = *nodes_[to_index];
     std::size_t port = 0;
     if (!e.to.port.empty()) {
       auto it = std::find(plan(to).input_names.begin(), plan(to).input_names.end(), e.to.port);
