@@ -264,6 +264,7 @@ struct JoinState {
   // What each message touches first, in three lines: the lock, the first key's tag, and its values.
   tbb::spin_mutex mutex;  // the node's own, as a gather's
   bool first_used = false;
+  bool more_used = false;  // !more.empty(), kept beside the lock: a key's first message reads no line of `more`
   Tag first_tag;
   FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
   Pending first;
@@ -275,6 +276,7 @@ struct JoinState {
     first.values.clear();
     first.arrived = 0;
     more.clear();
+    more_used = false;
   }
   /// Calls f(tag, pending) for every key still waiting.
   template <class F>
@@ -694,7 +696,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
     std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
     if (j.first_used && j.first_tag == in.tag) {
       p = &j.first;
-    } else if (!j.more.empty() && (it = j.more.find(in.tag)) != j.more.end()) {
+    } else if (j.more_used && (it = j.more.find(in.tag)) != j.more.end()) {
       p = &it->second;
     } else if (!j.first_used) {
       j.first_used = true;
@@ -704,6 +706,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
       open.add(1);
     } else {
       it = j.more.try_emplace(in.tag).first;
+      j.more_used = true;
       p = &it->second;
       p->values.resize(j.ports.size());
       open.add(1);
@@ -719,6 +722,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
       j.first_used = false;
     } else {
       j.more.erase(it);
+      j.more_used = !j.more.empty();
     }
     open.add(-1);
   }
