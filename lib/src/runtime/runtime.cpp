@@ -167,19 +167,20 @@ struct RunContext {
   std::optional<NodeError> error;
   const Cancellation* cancel = nullptr;
   std::atomic<bool> cancelled{false};
-  /// True while sources run; messages made after they ended (whole-stream
-  /// gathers) are not counted against any window.
-  bool streaming = true;
-  /// Set once every source has ended, in a graph without ordered nodes:
-  /// every account a node holds is then a window's, none of which needs
-  /// counting any more (Account::ended), and the nodes skip their accounts
-  /// without reading them (a line of each node, in a graph too big for the cache).
-  std::atomic<bool> uncounted{false};
+  /// True while nodes count their messages in their accounts (Accounts).
+  /// Cleared when the last source ends in a graph without ordered nodes:
+  /// every account is then a window's, none of which needs counting any more
+  /// (Account::ended; a sequencer's counts have no such flag, and are never
+  /// skipped), and the nodes skip their accounts without reading them (a line
+  /// of each node, in a graph too big for the cache). Else cleared once the
+  /// graph is idle after the sources ended: messages made then (a whole
+  /// stream's gather) are counted against no window.
+  std::atomic<bool> streaming{true};
   std::atomic<std::size_t> sources_running{0};  // set by Compiler::prepare
   OpenCount open;  // join keys and gather groups waiting
 
-  /// Whether a node counts its messages in its accounts (Accounts).
-  bool counting() const { return streaming && !uncounted.load(std::memory_order_acquire); }
+  /// Whether a node counts its messages (streaming).
+  bool counting() const { return streaming.load(std::memory_order_relaxed); }
 
   /// Ready for a run: nothing failed, nothing cancelled, sources streaming.
   void begin(const Cancellation* c) {
@@ -187,8 +188,7 @@ struct RunContext {
     error.reset();
     cancel = c;
     cancelled.store(false);
-    streaming = true;
-    uncounted.store(false);
+    streaming.store(true);
   }
 
   /// Whether bodies should stop: a node failed or the run was cancelled.
@@ -1162,10 +1162,10 @@ class Compiler {
                       !more) {
                     src->ended = true;  // or failed: then the run fails anyway
                     src->window->set_ended();
-                    // the last source to end: every window's flag is set (a
-                    // sequencer's counts have none, and are never skipped)
+                    // the last source to end: no window needs counting any
+                    // more (a sequencer's counts would: see RunContext::streaming)
                     if (ctx_.sources_running.fetch_sub(1, std::memory_order_acq_rel) == 1 && sequenced_.empty())
-                      ctx_.uncounted.store(true, std::memory_order_release);
+                      ctx_.streaming.store(false, std::memory_order_relaxed);
                     return;
                   }
                   n->added.add(src->items);
@@ -1264,7 +1264,7 @@ class Compiler {
     plan.entries = plan.inputs;
     if (ns.ordered) {  // a sequencer in front of the node's one input (validation allows no other)
       auto arrival = std::make_unique<ArrivalNode>(g, flow::unlimited, [this, n](const Message& in) {
-        if (ctx_.streaming)
+        if (ctx_.counting())
           n->sequencer->arrive(in);
         else
           n->sequencer->pass(in);
@@ -1658,7 +1658,7 @@ Result Program::run(const RunOptions& options) {
       while (!ctx.stopping() && compiler.nudge()) ctx.graph.wait_for_all();
     }
     const std::vector<std::string> stalled = ctx.stopping() ? std::vector<std::string>{} : compiler.stalled();
-    ctx.streaming = false;
+    ctx.streaming.store(false);
     for (CompiledNode* node : compiler.gathers()) {
       if (ctx.stopping() || !stalled.empty()) break;  // a stalled stream is not whole: nothing to settle
       if (compiler.settle_stream_gather(*node)) ctx.graph.wait_for_all();
