@@ -1319,7 +1319,8 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
-  NodePlan& plan(const CompiledNode& node) { return plan_->nodes[node.index]; }
+  NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
+  NodePlan& plan(const CompiledNode& node) { return plan(node.index); }
 
   /// Connects edge `e`, from the node at index `from_index` to the one at
   /// `to_index` (its ends, as validating the spec found them: both exist).
@@ -1371,21 +1372,21 @@ class Compiler {
   void plan_accounts() {
     const std::vector<CompiledNode*>& order = order_;
     for (CompiledNode* node : order) {
-      NodePlan& plan = this->plan(*node);
-      std::pmr::vector<std::size_t>& sources = plan.sources;
+      NodePlan& mine = plan(*node);
+      std::pmr::vector<std::size_t>& sources = mine.sources;
       if (node->src) sources.push_back(node->index);
-      for (std::size_t p : plan.predecessors) {
-        const auto& more = plan_->nodes[p].sources;
+      for (std::size_t p : mine.predecessors) {
+        const auto& more = plan(p).sources;
         sources.insert(sources.end(), more.begin(), more.end());
       }
       std::sort(sources.begin(), sources.end());
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
       const auto fanout = static_cast<std::int64_t>(node->successors.size());
       for (std::size_t s : sources)
-        if (fanout) plan.out.push_back(window_account(*nodes_[s], fanout));
-      for (std::size_t port = 0; port < plan.predecessors.size(); ++port)
-        for (std::size_t s : plan_->nodes[plan.predecessors[port]].sources)
-          plan.in[port].push_back(window_account(*nodes_[s], 1));
+        if (fanout) mine.out.push_back(window_account(*nodes_[s], fanout));
+      for (std::size_t port = 0; port < mine.predecessors.size(); ++port)
+        for (std::size_t s : plan(mine.predecessors[port]).sources)
+          mine.in[port].push_back(window_account(*nodes_[s], 1));
     }
     for (const auto& x : nodes_)
       if (x->spec->ordered) plan_sequencer(*x);
@@ -1433,7 +1434,7 @@ class Compiler {
     while (!stack.empty()) {
       std::size_t v = stack.back();
       stack.pop_back();
-      for (std::size_t p : plan_->nodes[v].predecessors)
+      for (std::size_t p : plan(v).predecessors)
         if (!upstream[p]) upstream[p] = true, stack.push_back(p);
     }
     for (std::size_t v = 0; v < nodes_.size(); ++v) {
