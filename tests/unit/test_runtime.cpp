@@ -53,6 +53,16 @@ class PassBody final : public braid::MapBody {
   std::int64_t throw_at_;
 };
 
+/// Adds a constant to an int64 item.
+class PlusBody final : public braid::MapBody {
+ public:
+  explicit PlusBody(std::int64_t add) : add_(add) {}
+  Value apply(const Value& in) override { return Value::of(in.get<std::int64_t>() + add_); }
+
+ private:
+  std::int64_t add_;
+};
+
 /// Drops the chunk with a given index (to make a gather group incomplete).
 class DropBody final : public braid::FlatMapBody {
  public:
@@ -114,6 +124,16 @@ const braid::Registry& registry() {
       return std::make_unique<PassBody>(&overlap, c.params.get_or<std::int64_t>("throw_at", -1));
     };
     reg.add(pass);
+    braid::Kind plus;
+    plus.name = "test.plus";
+    plus.doc = "in + add, for int64 items";
+    plus.inputs = {braid::PortSpec{"in", {"int64"}, ""}};
+    plus.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+    plus.params = {braid::param::integer("add", "", 0)};
+    plus.make = [](const braid::NodeConfig& c) {
+      return std::make_unique<PlusBody>(c.params.get_or<std::int64_t>("add", 0));
+    };
+    reg.add(plus);
     braid::Kind flaky = pass;
     flaky.name = "test.flaky";
     flaky.doc = "passes int64[] chunks, or throws as flaky_mode says";
@@ -233,24 +253,6 @@ TEST_CASE("a join matches two branches by tag into a record") {
 }
 
 TEST_CASE("a join of 2 to 7 ports makes each item's record, its fields in port order, many items pending at once") {
-  braid::Registry reg;
-  braid::register_builtin_kinds(reg);
-  braid::Kind plus;
-  plus.name = "test.plus";
-  plus.doc = "in + add";
-  plus.inputs = {braid::PortSpec{"in", {"int64"}, ""}};
-  plus.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
-  plus.params = {braid::param::integer("add", "", 0)};
-  plus.make = [](const braid::NodeConfig& c) {
-    struct Plus final : braid::MapBody {
-      explicit Plus(std::int64_t add) : add_(add) {}
-      Value apply(const Value& in) override { return Value::of(in.get<std::int64_t>() + add_); }
-      std::int64_t add_;
-    };
-    return std::make_unique<Plus>(c.params.get_or<std::int64_t>("add", 0));
-  };
-  reg.add(plus);
-  reg.add(*registry().find("test.count"));  // items 1..n, a stream
   const std::int64_t items = 60;
   // 4 ports: the record's values made in place; 5 and 7: on the heap
   for (std::size_t ports : {2, 4, 5, 7}) {
@@ -267,7 +269,7 @@ TEST_CASE("a join of 2 to 7 ports makes each item's record, its fields in port o
     b.node("result", "sink.output");
     b.edge("both -> result");
     for (std::size_t t : {1, 4}) {
-      braid::Result r = braid::run(b.build(), reg, threads(t));
+      braid::Result r = braid::run(b.build(), registry(), threads(t));
       const std::vector<Message>& out = r.outputs.at("result");
       REQUIRE(out.size() == static_cast<std::size_t>(items));
       for (std::int64_t i = 0; i < items; ++i) {
