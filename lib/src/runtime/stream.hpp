@@ -24,11 +24,11 @@
 #include <braid/message.hpp>
 
 #include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/spin_mutex.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -45,7 +45,8 @@ inline std::size_t ring_slots(std::size_t limit) {
 
 class Ledger {
  public:
-  explicit Ledger(std::size_t slots) : mask_(slots - 1), counts_(new std::atomic<std::int64_t>[slots]) {
+  explicit Ledger(std::size_t slots)
+      : mask_(slots - 1), spread_(spread_shift(slots)), counts_(new std::atomic<std::int64_t>[slots]) {
     for (std::size_t i = 0; i < slots; ++i) counts_[i].store(0, std::memory_order_relaxed);
   }
   virtual ~Ledger() = default;
@@ -59,7 +60,7 @@ class Ledger {
 
   /// Adds `delta` messages of `item`; calls on_zero when none is left.
   void add(std::uint64_t item, std::int64_t delta) {
-    if (counts_[item & mask_].fetch_add(delta, std::memory_order_acq_rel) + delta == 0) on_zero(item);
+    if (count(item).fetch_add(delta, std::memory_order_acq_rel) + delta == 0) on_zero(item);
   }
 
  protected:
@@ -67,9 +68,24 @@ class Ledger {
   virtual void on_zero(std::uint64_t item) = 0;
   std::size_t slot(std::uint64_t item) const { return static_cast<std::size_t>(item & mask_); }
   std::size_t slots() const { return mask_ + 1; }
+  /// `item`'s count. Consecutive items are in flight on different threads at
+  /// once, so their counts lie in different cache lines (eight to a line):
+  /// the slot's bits rotated by three, items slots / 8 apart sharing a line.
+  std::atomic<std::int64_t>& count(std::uint64_t item) {
+    const std::size_t k = slot(item);
+    return counts_[spread_ ? ((k << 3) & mask_) | (k >> spread_) : k];
+  }
 
  private:
+  /// log2(slots) - 3 for a ring of 16 slots or more, else 0 (no rotation).
+  static unsigned spread_shift(std::size_t slots) {
+    unsigned bits = 0;
+    while ((std::size_t{1} << bits) < slots) ++bits;
+    return bits >= 4 ? bits - 3 : 0;
+  }
+
   std::uint64_t mask_;
+  unsigned spread_;
   std::unique_ptr<std::atomic<std::int64_t>[]> counts_;
 };
 
@@ -79,16 +95,21 @@ class Ledger {
 /// (limit / 8): each wake-up is a task that runs the pump, so one per item
 /// doubled the cost of a small message. Held-back retirements only lower the
 /// bound for a while (to at least limit * 7 / 8).
+///
+/// Retiring takes no lock that anyone waits for: the thread whose message was
+/// an item's last marks the item's count retired, and whichever thread holds
+/// the `advancing_` flag moves the head over every marked item; a thread that
+/// finds the flag taken leaves its mark to the holder, which looks again after
+/// letting go (so no mark is left behind). The pump keeps the credits it took
+/// to itself. With one spin lock and one shared credit count, a stream of
+/// small items on 16 threads spent its time handing those lines around.
 class Window final : public Ledger {
  public:
   explicit Window(std::size_t limit)
       : Ledger(ring_slots(limit)),
         limit_(limit),
-        batch_(static_cast<long long>(std::max<std::size_t>(1, limit / 8))),
-        credits_(static_cast<long long>(limit)),
-        retired_(slots()) {
-    for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
-  }
+        batch_(std::max<std::uint64_t>(1, limit / 8)),
+        credits_(static_cast<long long>(limit)) {}
   std::size_t limit() const { return limit_; }
   /// Where a batch of credits given back sends its wake-up.
   void set_pump(tbb::flow::receiver<tbb::flow::continue_msg>* pump) { pump_ = pump; }
@@ -102,48 +123,53 @@ class Window final : public Ledger {
   void reset() override {
     Ledger::reset();
     ended_.store(false, std::memory_order_relaxed);
-    for (auto& r : retired_) r.store(false, std::memory_order_relaxed);
     credits_.store(static_cast<long long>(limit_), std::memory_order_relaxed);
-    held_ = 0;
-    head_ = 0;
+    taken_ = 0;
+    head_.store(0, std::memory_order_relaxed);
   }
 
   /// Takes a credit for one more item; false when the window is full. Only
   /// the pump takes (one body at a time).
   bool take() {
-    if (credits_.load(std::memory_order_acquire) <= 0) return false;
-    credits_.fetch_sub(1, std::memory_order_acq_rel);
+    if (taken_ == 0) taken_ = credits_.exchange(0, std::memory_order_acquire);
+    if (taken_ == 0) return false;
+    --taken_;
     return true;
   }
 
  private:
+  static constexpr std::int64_t kRetired = std::numeric_limits<std::int64_t>::min();
+
   void on_zero(std::uint64_t item) override {
-    retired_[slot(item)].store(true, std::memory_order_release);
-    long long advanced = 0;
-    {
-      std::lock_guard<tbb::spin_mutex> lock(mutex_);
-      while (retired_[slot(head_)].load(std::memory_order_acquire)) {
-        retired_[slot(head_)].store(false, std::memory_order_relaxed);
-        ++head_;
-        ++held_;
+    // Nothing else touches a count at zero until its slot is reused, which
+    // waits for the head to pass it.
+    count(item).store(kRetired, std::memory_order_seq_cst);
+    do {
+      if (advancing_.exchange(true, std::memory_order_seq_cst)) return;  // the holder will see the mark
+      std::uint64_t head = head_.load(std::memory_order_relaxed);
+      long long advanced = 0;
+      while (count(head).load(std::memory_order_seq_cst) == kRetired) {
+        count(head).store(0, std::memory_order_relaxed);  // free for item head + slots
+        if (++head % batch_ == 0) advanced += static_cast<long long>(batch_);
       }
-      if (held_ >= batch_) std::swap(advanced, held_);
-    }
-    if (advanced) {
-      credits_.fetch_add(advanced, std::memory_order_acq_rel);
-      pump_->try_put(tbb::flow::continue_msg());  // queued behind a running pump: no wake-up is lost
-    }
+      head_.store(head, std::memory_order_relaxed);
+      advancing_.store(false, std::memory_order_seq_cst);
+      if (advanced) {
+        credits_.fetch_add(advanced, std::memory_order_release);
+        pump_->try_put(tbb::flow::continue_msg());  // queued behind a running pump: no wake-up is lost
+      }
+      // A mark made while the flag was held: its thread left it to us.
+    } while (count(head_.load(std::memory_order_relaxed)).load(std::memory_order_seq_cst) == kRetired);
   }
 
   std::size_t limit_;
-  long long batch_;     // retirements given back at once
-  long long held_ = 0;  // retired, not yet given back (fewer than batch_)
-  std::atomic<long long> credits_;
-  std::atomic<bool> ended_{false};
+  std::uint64_t batch_;  // retirements given back at once
   tbb::flow::receiver<tbb::flow::continue_msg>* pump_ = nullptr;
-  std::vector<std::atomic<bool>> retired_;
-  tbb::spin_mutex mutex_;
-  std::uint64_t head_ = 0;  // the oldest item not yet retired
+  std::atomic<bool> ended_{false};
+  long long taken_ = 0;                         // credits the pump took and has not used yet (the pump's own)
+  alignas(64) std::atomic<long long> credits_;  // given back, not yet taken
+  alignas(64) std::atomic<bool> advancing_{false};
+  std::atomic<std::uint64_t> head_{0};  // the oldest item not yet retired; written under advancing_
 };
 
 /// Delivers the messages arriving at an ordered node in tag order: holds each
