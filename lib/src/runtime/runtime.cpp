@@ -36,6 +36,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/queuing_mutex.h>
 #include <oneapi/tbb/spin_mutex.h>
 #include <oneapi/tbb/task_arena.h>
 #include <nlohmann/json.hpp>
@@ -220,7 +221,10 @@ struct GatherState {
     std::vector<Value> parts;
     std::size_t arrived = 0;
   };
-  tbb::spin_mutex mutex;
+  // Every part of a group takes it, on as many threads as there are: a
+  // queue lock hands it from one waiter to the next, each spinning on its own
+  // line (a spin lock's waiters all fought over one).
+  tbb::queuing_mutex mutex;
   std::unordered_map<Tag, Group, TagHash> groups;
   tbb::concurrent_vector<Message> stream;  // depth-0 messages: members of a whole stream
 };
@@ -631,7 +635,7 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   }
   const Tag parent = in.tag.parent();
   const Tag::Level level = in.tag.last();
-  std::lock_guard<tbb::spin_mutex> lock(g.mutex);
+  tbb::queuing_mutex::scoped_lock lock(g.mutex);
   auto [it, created] = g.groups.try_emplace(parent);
   if (created) {
     it->second.parts.resize(level.count);
