@@ -213,20 +213,24 @@ struct RunContext {
   }
 };
 
-/// What a gather holds while its groups fill. Its lock guards one short
-/// bookkeeping step per message and is the node's own: no lock is shared
-/// between nodes, and combining runs outside it.
+/// What a gather holds while its groups fill. Its lock guards finding (or
+/// making) a part's group and marking its index arrived, and is the node's
+/// own: no lock is shared between nodes. A part's value is stored and counted
+/// outside it, in the group (which stays where it is until it completes), and
+/// combining runs outside it too.
 struct GatherState {
   struct Group {
-    std::vector<Value> parts;
-    std::size_t arrived = 0;
+    explicit Group(std::size_t n) : parts(n), filled(n, false) {}
+    std::vector<Value> parts;             // each written once, by its own part, outside the lock
+    std::vector<bool> filled;             // under the lock: the parts that arrived (twice is an error)
+    std::atomic<std::size_t> arrived{0};  // parts stored: the one that makes it parts.size() completes the group
   };
   // Every part of a group takes it, on as many threads as there are: a
   // queue lock hands it from one waiter to the next, each spinning on its own
   // line (a spin lock's waiters all fought over one).
   tbb::queuing_mutex mutex;
-  std::unordered_map<Tag, Group, TagHash> groups;
-  tbb::concurrent_vector<Message> stream;  // depth-0 messages: members of a whole stream
+  std::unordered_map<Tag, Group, TagHash> groups;  // node-based: a group never moves while it fills
+  tbb::concurrent_vector<Message> stream;          // depth-0 messages: members of a whole stream
 };
 
 /// What a join holds while its keys fill. Most joins wait for one key at a
@@ -635,21 +639,29 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   }
   const Tag parent = in.tag.parent();
   const Tag::Level level = in.tag.last();
-  tbb::queuing_mutex::scoped_lock lock(g.mutex);
-  auto [it, created] = g.groups.try_emplace(parent);
-  if (created) {
-    it->second.parts.resize(level.count);
-    open.add(1);
+  GatherState::Group* group = nullptr;
+  {
+    tbb::queuing_mutex::scoped_lock lock(g.mutex);
+    auto [it, created] = g.groups.try_emplace(parent, level.count);
+    if (created) open.add(1);
+    group = &it->second;
+    if (level.count != group->parts.size() || level.index >= level.count)
+      throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
+                  std::to_string(group->parts.size()) + " parts");
+    if (group->filled[level.index]) throw Error("tag " + in.tag.to_string() + " arrived twice");
+    group->filled[level.index] = true;
   }
-  GatherState::Group& group = it->second;
-  if (level.count != group.parts.size() || level.index >= level.count)
-    throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
-                std::to_string(group.parts.size()) + " parts");
-  if (!group.parts[level.index].empty()) throw Error("tag " + in.tag.to_string() + " arrived twice");
-  group.parts[level.index] = in.value;
-  if (++group.arrived < group.parts.size()) return std::nullopt;
-  std::vector<Value> parts = std::move(group.parts);
-  g.groups.erase(it);
+  // The group cannot complete, and go, before this part is counted; once it
+  // is, the group is the last part's alone (its parts moved out, then freed).
+  group->parts[level.index] = in.value;
+  if (group->arrived.fetch_add(1, std::memory_order_acq_rel) + 1 < level.count) return std::nullopt;
+  // The last part: every other part was stored before it was counted.
+  std::vector<Value> parts = std::move(group->parts);
+  decltype(g.groups)::node_type gone;  // freed after the lock is released
+  {
+    tbb::queuing_mutex::scoped_lock lock(g.mutex);
+    gone = g.groups.extract(parent);
+  }
   open.add(-1);
   return std::make_pair(parent, std::move(parts));
 }
@@ -940,8 +952,9 @@ class Compiler {
           std::string absent;
           for (std::size_t i = 0; i < group.parts.size(); ++i)
             if (group.parts[i].empty()) absent += (absent.empty() ? "" : ", ") + std::to_string(i);
-          lines.emplace_back(tag, who + ": group " + tag.to_string() + " received " + std::to_string(group.arrived) +
-                                      " of " + std::to_string(group.parts.size()) + " parts; missing " + absent);
+          lines.emplace_back(tag, who + ": group " + tag.to_string() + " received " +
+                                      std::to_string(group.arrived.load()) + " of " +
+                                      std::to_string(group.parts.size()) + " parts; missing " + absent);
         }
         std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         for (auto& l : lines) missing.push_back(std::move(l.second));
