@@ -41,7 +41,7 @@ step bench_pi.txt bench_pi --threads $threads --repeat 5
 step bench_observe.txt bench_observe --threads 1,4,16 --repeat 21
 step bench_load.txt bench_load --threads 1,4,16 --repeat 11 --sizes 10000
 step apps.txt braid bench apps/parallel_sum/pipelines/array.json --threads $threads --repeat 5
-step apps.txt mandelbrot bench apps/mandelbrot/pipelines/mandelbrot.json --threads $threads --repeat 5
+step apps.txt mandelbrot bench apps/mandelbrot/pipelines/mandelbrot.json --threads $threads --repeat 5 --set 'png.path="/tmp/braid-scaling-mandelbrot.png"'
 step apps.txt montecarlo bench apps/montecarlo/pipelines/integrals.json --threads $threads --repeat 3 --set samples.end=100000000
 step bench_load.txt bench_load --threads 1,16 --repeat 1 --warmup 0 --sizes 1000000
 step bench_shapes.txt bench_shapes --threads 1,16 --repeat 1 --sizes 1000000
