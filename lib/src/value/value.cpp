@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -15,6 +16,79 @@
 #include <unordered_map>
 
 namespace braid {
+namespace detail {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kPooled = false;  // every block operator new's: ASan sees each record's lifetime
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kPooled = false;
+#else
+constexpr bool kPooled = true;
+#endif
+#else
+constexpr bool kPooled = true;
+#endif
+
+/// The blocks a thread freed, kept for it to allocate again: a list threaded
+/// through the blocks. Trivially destructible, so it stays usable while the
+/// thread exits (a record freed by another thread_local's destructor);
+/// Reaper, made with the first block kept, returns the blocks at exit.
+struct FreeBlocks {
+  void* head = nullptr;
+  std::uint32_t count = 0;
+  bool closed = false;  // the thread is exiting: keep nothing more
+};
+constexpr std::uint32_t kKeep = 512;  // 128 KiB a thread at most
+thread_local FreeBlocks free_blocks;
+
+struct Reaper {
+  ~Reaper() {
+    FreeBlocks& f = free_blocks;
+    f.closed = true;
+    while (f.head) {
+      void* next = *static_cast<void**>(f.head);
+      ::operator delete(f.head);
+      f.head = next;
+    }
+    f.count = 0;
+  }
+};
+thread_local Reaper reaper;
+
+}  // namespace
+
+void* pool_allocate(std::size_t bytes) {
+  if (kPooled && bytes <= kPoolBlock) {
+    FreeBlocks& f = free_blocks;
+    if (f.head) {
+      void* p = f.head;
+      f.head = *static_cast<void**>(p);
+      --f.count;
+      return p;
+    }
+    return ::operator new(kPoolBlock);
+  }
+  return ::operator new(bytes);
+}
+
+void pool_deallocate(void* p, std::size_t bytes) noexcept {
+  if (kPooled && bytes <= kPoolBlock) {
+    FreeBlocks& f = free_blocks;
+    if (f.count < kKeep && !f.closed) {
+      if (f.count == 0 && !f.head) (void)&reaper;  // made (once) before the first block is kept
+      *static_cast<void**>(p) = f.head;
+      f.head = p;
+      ++f.count;
+      return;
+    }
+  }
+  ::operator delete(p);
+}
+
+}  // namespace detail
+
 namespace {
 
 std::string got(const nlohmann::json& j) {
