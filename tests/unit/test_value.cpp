@@ -249,18 +249,21 @@ TEST_CASE("shared records live in blocks each thread keeps and reuses, freed by 
     std::vector<Value> values{Value::of(i), Value::of(std::string(40, static_cast<char>('a' + i % 26)))};
     made.push_back(Value::make<braid::Record>(names, values.data()));
   }
+  std::vector<std::vector<Value>> parts(4);
+  for (std::size_t t = 0; t < 4; ++t)
+    parts[t].assign(made.begin() + static_cast<std::ptrdiff_t>(t * 500),
+                    made.begin() + static_cast<std::ptrdiff_t>((t + 1) * 500));
+  made.clear();  // each thread holds the only references to its part
   std::vector<std::thread> threads;
   std::vector<std::int64_t> sums(4, 0);
   for (std::size_t t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      std::vector<Value> mine(made.begin() + static_cast<std::ptrdiff_t>(t * 500),
-                              made.begin() + static_cast<std::ptrdiff_t>((t + 1) * 500));
+    threads.emplace_back([&sums, mine = std::move(parts[t]), t]() mutable {
       for (const Value& v : mine) sums[t] += v.get<braid::Record>().at("i").get<std::int64_t>();
+      mine.clear();              // dropped here: the blocks join this thread's list
       std::vector<Value> again;  // made and dropped here: from this thread's own blocks
       for (int i = 0; i < 700; ++i) again.push_back(Value::of(braid::Record({{"i", Value::of(i)}})));
       for (const Value& v : again) sums[t] += v.get<braid::Record>().at("i").get<std::int64_t>();
     });
-  made.clear();  // the threads hold the only references now
   for (auto& th : threads) th.join();
   for (std::size_t t = 0; t < 4; ++t)
     CHECK(sums[t] == static_cast<std::int64_t>((t * 500 + (t + 1) * 500 - 1) * 500 / 2 + 699 * 700 / 2));

@@ -244,7 +244,7 @@ struct JoinState {
   class Values {
    public:
     void resize(std::size_t n) {
-      if (n > kInline) more_.resize(n);
+      if (n > kInline && more_.size() != n) more_.resize(n);
       n_ = n;
     }
     std::size_t size() const { return n_; }
@@ -672,83 +672,52 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   return std::make_pair(parent, std::move(parts));
 }
 
-/// A completed key's values, moved out of the join under its lock so that
-/// the record is made after the lock is released. Up to four live in place,
-/// constructed only as they are moved in (a join's message builds nothing it
-/// does not use); more go to the heap.
-class TakenValues {
- public:
-  TakenValues() noexcept {}
-  ~TakenValues() {
-    for (std::size_t i = 0; i < in_place_count_; ++i) in_place_[i].~Value();
-  }
-  TakenValues(const TakenValues&) = delete;
-  TakenValues& operator=(const TakenValues&) = delete;
-  /// Moves every value out of `values` (left moved-from).
-  void take(JoinState::Values& values) {
-    const std::size_t n = values.size();
-    if (n > kInPlace) {
-      more_ = std::make_unique<Value[]>(n);
-      std::move(values.begin(), values.end(), more_.get());
-      return;
-    }
-    for (; in_place_count_ < n; ++in_place_count_)
-      new (&in_place_[in_place_count_]) Value(std::move(values[in_place_count_]));
-  }
-  /// The values taken, for Record(names, values) to move from.
-  Value* data() noexcept { return more_ ? more_.get() : in_place_; }
-
- private:
-  static constexpr std::size_t kInPlace = 4;
-  std::size_t in_place_count_ = 0;
-  union {
-    Value in_place_[kInPlace];  // the first in_place_count_ constructed
-  };
-  std::unique_ptr<Value[]> more_;
-};
-
 /// Files `in`'s value under its tag on `port`. Returns the record when that
 /// completed the key (every port has its message), else an empty value. The
-/// join's lock covers the filing; the record is made after it is released.
+/// record is made under the join's lock, its values moved straight in from
+/// the key's: a short step, its block from the thread's own
+/// (detail::pool_allocate), where taking the values out first, to make the
+/// record after the lock, cost a third of the join's instructions.
 Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) {
-  TakenValues taken;
-  {
-    std::lock_guard<tbb::spin_mutex> lock(j.mutex);
-    JoinState::Pending* p = nullptr;
-    std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
-    if (j.first_used && j.first_tag == in.tag) {
-      p = &j.first;
-    } else if (j.more_used && (it = j.more.find(in.tag)) != j.more.end()) {
-      p = &it->second;
-    } else if (!j.first_used) {
-      j.first_used = true;
-      j.first_tag = in.tag;
-      p = &j.first;
-      p->values.resize(j.ports.size());
-      open.add(1);
-    } else {
-      it = j.more.try_emplace(in.tag).first;
-      j.more_used = true;
-      p = &it->second;
-      p->values.resize(j.ports.size());
-      open.add(1);
-    }
-    if (!p->values[port].empty())
-      throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-    p->values[port] = std::move(in.value);
-    if (++p->arrived < j.ports.size()) return Value();
-    taken.take(p->values);
-    if (p == &j.first) {
-      p->values.clear();  // moved from: empty again, kept for the next key
-      p->arrived = 0;
-      j.first_used = false;
-    } else {
-      j.more.erase(it);
-      j.more_used = !j.more.empty();
-    }
-    open.add(-1);
+  std::lock_guard<tbb::spin_mutex> lock(j.mutex);
+  JoinState::Pending* p = nullptr;
+  std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
+  if (j.first_used && j.first_tag == in.tag) {
+    p = &j.first;
+  } else if (j.more_used && (it = j.more.find(in.tag)) != j.more.end()) {
+    p = &it->second;
+  } else if (!j.first_used) {
+    j.first_used = true;
+    j.first_tag = in.tag;
+    p = &j.first;
+    // Sized by the first key of the first run (and kept): a wide join's
+    // values then lie in the order the run reaches the joins, which the
+    // cache's prefetcher follows; sized when the graph was built, they lay
+    // in the order of the nodes, and a 100,000-node run took 1.3x as long.
+    p->values.resize(j.ports.size());
+    open.add(1);
+  } else {
+    it = j.more.try_emplace(in.tag).first;
+    j.more_used = true;
+    p = &it->second;
+    p->values.resize(j.ports.size());
+    open.add(1);
   }
-  return Value::make<Record>(j.ports, taken.data());  // j.ports never changes while the graph runs
+  if (!p->values[port].empty())
+    throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
+  p->values[port] = std::move(in.value);
+  if (++p->arrived < p->values.size()) return Value();
+  Value record = Value::make<Record>(j.ports, p->values.data());  // j.ports never changes while the graph runs
+  if (p == &j.first) {
+    p->values.clear();  // moved from: empty again, kept for the next key
+    p->arrived = 0;
+    j.first_used = false;
+  } else {
+    j.more.erase(it);
+    j.more_used = !j.more.empty();
+  }
+  open.add(-1);
+  return record;
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
