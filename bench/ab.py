@@ -36,7 +36,10 @@ def main():
                 if r:
                     seen[(b, r[0])].append(r[1])
     keys = sorted({k for (_, k) in seen}, key=lambda k: (k[0], int(k[1]), k[2:]))
-    print("%-22s" % "row" + "".join("%16s" % b.split("/")[-1] for b in bins))
+    names = [b.split("/")[-1] for b in bins]
+    if len(set(names)) < len(names):  # the same program: name each build by its folder
+        names = [(b.split("/")[-2] if "/" in b else b)[-15:] for b in bins]
+    print("%-22s" % "row" + "".join("%16s" % n for n in names))
     for k in keys:
         print("%-22s" % " ".join(k) +
               "".join("%10.2fx(%4.2f)" % (statistics.median(seen[(b, k)]), min(seen[(b, k)])) for b in bins))
