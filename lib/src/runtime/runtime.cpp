@@ -676,8 +676,9 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
 /// completed the key (every port has its message), else an empty value. The
 /// record is made under the join's lock, its values moved straight in from
 /// the key's: a short step, its block from the thread's own
-/// (detail::pool_allocate), where taking the values out first, to make the
-/// record after the lock, cost a third of the join's instructions.
+/// (detail::pool_allocate). Taking the values out first, to make the record
+/// after the lock, cost a move per value and a container made and destroyed
+/// per key (a layered DAG at 1 thread: 1,027 instructions a node, now 943).
 Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
   JoinState::Pending* p = nullptr;
