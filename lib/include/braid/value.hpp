@@ -545,6 +545,8 @@ namespace detail {
 inline constexpr std::size_t kPoolBlock = 256;
 void* pool_allocate(std::size_t bytes);
 void pool_deallocate(void* p, std::size_t bytes) noexcept;
+/// Whether freed blocks are kept for reuse (false under AddressSanitizer).
+bool pool_keeps_blocks() noexcept;
 
 template <class T>
 struct PoolAllocator {

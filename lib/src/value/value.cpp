@@ -77,7 +77,7 @@ void pool_deallocate(void* p, std::size_t bytes) noexcept {
   if (kPooled && bytes <= kPoolBlock) {
     FreeBlocks& f = free_blocks;
     if (f.count < kKeep && !f.closed) {
-      if (f.count == 0 && !f.head) (void)&reaper;  // made (once) before the first block is kept
+      if (f.count == 0) (void)&reaper;  // made (once) before the first block is kept
       *static_cast<void**>(p) = f.head;
       f.head = p;
       ++f.count;
@@ -86,6 +86,8 @@ void pool_deallocate(void* p, std::size_t bytes) noexcept {
   }
   ::operator delete(p);
 }
+
+bool pool_keeps_blocks() noexcept { return kPooled; }
 
 }  // namespace detail
 
