@@ -3,11 +3,11 @@
 falls on all of them alike, and prints each row's median (and minimum) ratio
 braid / oneTBB per binary.
 
-  python3 bench/ab.py ROUNDS "ARGS" BIN [BIN...]
+  python3 bench/ab.py [--once] ROUNDS "ARGS" BIN [BIN...]
 
-Reads bench_shapes' rerun ratio (rows chain, tree, wavefront, layered) and
-bench_flow's ratio (rows chain, single, fan-out): the binaries must be the same
-program, built at different commits.
+Reads bench_shapes' rerun ratio (rows chain, tree, wavefront, layered; with
+--once, its once ratio) and bench_flow's ratio (rows chain, single, fan-out):
+the binaries must be the same program, built at different commits.
 """
 import collections
 import statistics
@@ -15,18 +15,22 @@ import subprocess
 import sys
 
 
+ONCE = "--once" in sys.argv
+
+
 def ratios(line):
     """(row key, ratio) of one output line, or None."""
     f = line.split()
     if len(f) >= 10 and f[0] in ("chain", "tree", "wavefront", "layered"):
-        return (f[0], f[1], f[2]), float(f[8].rstrip("x"))  # bench_shapes: the rerun ratio
+        return (f[0], f[1], f[2]), float(f[5 if ONCE else 8].rstrip("x"))  # bench_shapes: the once or rerun ratio
     if len(f) >= 6 and f[0] in ("chain", "single", "fan-out"):
         return (f[0], f[1]), float([x for x in f if x.endswith("x")][0].rstrip("x"))  # bench_flow
     return None
 
 
 def main():
-    rounds, args, bins = int(sys.argv[1]), sys.argv[2].split(), sys.argv[3:]
+    argv = [a for a in sys.argv[1:] if a != "--once"]
+    rounds, args, bins = int(argv[0]), argv[1].split(), argv[2:]
     seen = collections.defaultdict(list)
     for _ in range(rounds):
         for b in bins:

@@ -30,6 +30,7 @@
 
 #include <oneapi/tbb/flow_graph.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -184,9 +185,10 @@ void add_kinds(braid::Registry& registry, bool stateless) {
   task.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
   task.params = {braid::param::integer("inputs", "number of predecessors", std::nullopt, 2, 64)};
   task.dynamic_inputs = [](const braid::Params& p) {
+    const std::int64_t inputs = p.get_or<std::int64_t>("inputs", 0);
     std::vector<braid::PortSpec> ports;
-    for (std::int64_t i = 0; i < p.get_or<std::int64_t>("inputs", 0); ++i)
-      ports.push_back(braid::PortSpec{"in" + std::to_string(i), {}, ""});
+    ports.reserve(static_cast<std::size_t>(std::max<std::int64_t>(inputs, 0)));
+    for (std::int64_t i = 0; i < inputs; ++i) ports.push_back(braid::PortSpec{"in" + std::to_string(i), {}, ""});
     return ports;
   };
   task.stateless = stateless;

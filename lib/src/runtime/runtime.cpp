@@ -796,8 +796,13 @@ class Compiler {
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
     }
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e)
-      connect(spec_.edges[e], validated_->ends[2 * e], validated_->ends[2 * e + 1]);
+    std::vector<std::uint32_t> fanout(nodes_.size(), 0);  // to reserve each node's successors once
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e) ++fanout[validated_->ends[2 * e]];
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
+      const std::size_t from = validated_->ends[2 * e];
+      if (nodes_[from]->successors.empty()) nodes_[from]->successors.reserve(fanout[from]);
+      connect(spec_.edges[e], from, validated_->ends[2 * e + 1]);
+    }
     validated_.reset();
     order_ = topological_order();
     plan_accounts();
@@ -1117,7 +1122,7 @@ class Compiler {
 
   void compile(const NodeSpec& ns, CompiledNode& node) {
     node.spec = &ns;
-    node.kind = registry_.find(ns.kind);
+    node.kind = validated_->kinds[node.index];  // as registry_.find(ns.kind), found once
     for (const std::string& r : ns.uses) node.resources.push_back(semaphores_.at(r).get());
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
@@ -1236,14 +1241,13 @@ class Compiler {
       }
       case Shape::kJoin: {
         node.join.emplace();
-        node.join->ports = FieldNames::interned({plan.input_names.begin(), plan.input_names.end()});
+        node.join->ports = join_names(plan.input_names);
         // The body node: the join's body (optional, make_body) on each complete
-        // record, which the ports put to it. The ports are the inputs.
+        // record, which the ports put to it. The ports are the inputs: braid's
+        // nodes put to the task node on the port's number, a tbb node to a
+        // JoinPort, made when connect() meets the first (none in a task graph).
         node.task.emplace(g, *this, node, true, false);
-        for (std::size_t port = 0; port < plan.input_names.size(); ++port) {
-          node.join_ports.push_back(std::make_unique<JoinPort>(g, *node.task, port));
-          plan.inputs.push_back(node.join_ports.back().get());
-        }
+        plan.inputs.assign(plan.input_names.size(), nullptr);
         break;
       }
       case Shape::kSink: {
@@ -1316,6 +1320,16 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
+  /// A join's field names, `names` interned: the last join's again when they
+  /// are the same (most of a graph's joins name their ports alike), without
+  /// copying them to look them up.
+  FieldNames join_names(const std::pmr::vector<std::string>& names) {
+    bool same = last_join_names_.size() == names.size() && !names.empty();
+    for (std::size_t i = 0; same && i < names.size(); ++i) same = names[i] == last_join_names_[i];
+    if (!same) last_join_names_ = FieldNames::interned({names.begin(), names.end()});
+    return last_join_names_;
+  }
+
   NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
   NodePlan& plan(const CompiledNode& node) { return plan(node.index); }
 
@@ -1329,14 +1343,18 @@ class Compiler {
       auto it = std::find(plan(to).input_names.begin(), plan(to).input_names.end(), e.to.port);
       port = static_cast<std::size_t>(it - plan(to).input_names.begin());
     }
-    flow::receiver<Message>& entry = *plan(to).entries.at(port);
-    if (from.task) {
-      if (to.join && &entry == plan(to).inputs.at(port))  // the join itself, not its port's receiver
-        from.task->outlets.add(entry, &*to.task, port, &*to.join);
-      else
-        from.task->outlets.add(entry, dynamic_cast<Inlet*>(&entry), 0, nullptr);
+    if (to.join && from.task) {
+      from.task->outlets.add(*to.task, &*to.task, port, &*to.join);  // on the port's number
     } else {
-      for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, entry);
+      flow::receiver<Message>* entry = plan(to).entries.at(port);
+      if (!entry) {  // a join's port fed by a tbb node: its receiver
+        to.join_ports.push_back(std::make_unique<JoinPort>(ctx_.graph, *to.task, port));
+        entry = plan(to).entries[port] = to.join_ports.back().get();
+      }
+      if (from.task)
+        from.task->outlets.add(*entry, dynamic_cast<Inlet*>(entry), 0, nullptr);
+      else
+        for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *entry);
     }
     from.successors.push_back(to.index);
     plan(to).predecessors.at(port) = from.index;
@@ -1483,6 +1501,7 @@ class Compiler {
   std::vector<CompiledNode*> holders_;  // gathers and joins
   std::vector<CompiledNode*> sequenced_;  // ordered nodes
   std::vector<CompiledNode*> fresh_;      // not stateless: a body made for each run
+  FieldNames last_join_names_;            // join_names(): the last join's
   bool stateless_made_ = false;           // every stateless kind's body made (kept from then on)
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;

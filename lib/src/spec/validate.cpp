@@ -156,9 +156,12 @@ class Checker {
   /// After run() found no problem: what building the graph uses again.
   detail::Validated take() {
     std::vector<std::vector<PortSpec>> dynamic_inputs(nodes_.size());
-    for (std::size_t i = 0; i < nodes_.size(); ++i)
+    std::vector<const Kind*> kinds(nodes_.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      kinds[i] = nodes_[i].kind;
       if (nodes_[i].kind && nodes_[i].kind->dynamic_inputs) dynamic_inputs[i] = std::move(nodes_[i].own_inputs);
-    return {std::move(by_id_), std::move(ends_), std::move(dynamic_inputs)};
+    }
+    return {std::move(by_id_), std::move(ends_), std::move(dynamic_inputs), std::move(kinds)};
   }
 
  private:
@@ -333,9 +336,9 @@ class Checker {
   bool check_edges() {
     bool any = false;
     ends_ = by_id_.ends(spec_.edges);
+    edges_.reserve(spec_.edges.size());
     for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
       const EdgeSpec& edge = spec_.edges[e];
-      const std::string pointer = edge_pointer(e);
       const std::size_t before = problems_.size();
       std::size_t from = ends_[2 * e];
       std::size_t to = ends_[2 * e + 1];
@@ -344,24 +347,24 @@ class Checker {
       // it is not also reported as unconnected.
       std::size_t suggested = kNone;
       if (from == kNone) {
-        report(pointer, "unknown-node", unknown_node(edge.from.node, &suggested));
+        report(edge_pointer(e), "unknown-node", unknown_node(edge.from.node, &suggested));
         if (suggested != kNone) nodes_[suggested].in_bad_edge_as_from = true;
       } else {
-        check_from_port(nodes_[from], edge.from, pointer);
+        check_from_port(nodes_[from], edge.from, e);
       }
 
       std::size_t port = kNone;
       if (to == kNone) {
-        report(pointer, "unknown-node", unknown_node(edge.to.node, &suggested));
+        report(edge_pointer(e), "unknown-node", unknown_node(edge.to.node, &suggested));
         if (suggested != kNone) nodes_[suggested].in_bad_edge_as_to = true;
       } else {
-        port = check_to_port(nodes_[to], edge.to, pointer);
+        port = check_to_port(nodes_[to], edge.to, e);
       }
 
       if (problems_.size() == before && port != kNone) {
         std::size_t& feeder = nodes_[to].input_edge[port];
         if (feeder != kNone)
-          report(pointer, "duplicate-input",
+          report(edge_pointer(e), "duplicate-input",
                  "input '" + edge.to.node + "." + nodes_[to].inputs()[port].name + "' is already connected by " +
                      edge_pointer(edges_[feeder].spec));
       }
@@ -378,35 +381,35 @@ class Checker {
     return any;
   }
 
-  void check_from_port(const NodeInfo& n, const Endpoint& end, const std::string& pointer) {
+  void check_from_port(const NodeInfo& n, const Endpoint& end, std::size_t e) {
     if (!n.kind) return;
     const auto& outputs = n.kind->outputs;
     if (outputs.empty()) {
-      report(pointer, "unknown-port", n.title() + " has no output port");
+      report(edge_pointer(e), "unknown-port", n.title() + " has no output port");
     } else if (!end.port.empty() && end.port != outputs.front().name) {
-      report(pointer, "unknown-port",
+      report(edge_pointer(e), "unknown-port",
              n.title() + " has no output port '" + end.port + "'" + port_hint(end.port, outputs, "output"));
     }
   }
 
-  // The input port `end` names, or kNone when it names none or the ports are unknown.
-  std::size_t check_to_port(const NodeInfo& n, const Endpoint& end, const std::string& pointer) {
+  // The input port `end` (of edge `e`) names, or kNone when it names none or the ports are unknown.
+  std::size_t check_to_port(const NodeInfo& n, const Endpoint& end, std::size_t e) {
     if (!n.kind || !n.inputs_known) return kNone;
     const auto& inputs = n.inputs();
     if (inputs.empty()) {
-      report(pointer, "unknown-port", n.title() + " has no input port");
+      report(edge_pointer(e), "unknown-port", n.title() + " has no input port");
       return kNone;
     }
     if (end.port.empty()) {
       if (inputs.size() == 1) return 0;
-      report(pointer, "ambiguous-port",
+      report(edge_pointer(e), "ambiguous-port",
              n.title() + " has several input ports; name one, as in '" + n.spec->id + "." + inputs.front().name +
                  "' (input ports: " + join(port_names(inputs)) + ")");
       return kNone;
     }
     for (std::size_t i = 0; i < inputs.size(); ++i)
       if (inputs[i].name == end.port) return i;
-    report(pointer, "unknown-port",
+    report(edge_pointer(e), "unknown-port",
            n.title() + " has no input port '" + end.port + "'" + port_hint(end.port, inputs, "input"));
     return kNone;
   }

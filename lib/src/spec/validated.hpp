@@ -19,6 +19,8 @@ struct Validated {
   std::vector<std::size_t> ends;  ///< index.ends() of the spec's edges
   /// Per node: the ports its kind's dynamic_inputs gave (none for a kind without).
   std::vector<std::vector<PortSpec>> dynamic_inputs;
+  /// Per node: its kind in the registry validated against.
+  std::vector<const Kind*> kinds;
 };
 
 /// validate(spec, registry), returning what it learned. Throws
