@@ -582,7 +582,7 @@ struct NodePlan {
   explicit NodePlan(const allocator_type& arena)
       : input_names(arena), inputs(arena), entries(arena), predecessors(arena), sources(arena), out(arena), in(arena) {}
 
-  std::pmr::vector<std::string> input_names;
+  std::pmr::vector<std::string_view> input_names;      // in the kind's or validation's ports (connect() is done first)
   std::pmr::vector<flow::receiver<Message>*> inputs;   // one per input port
   std::pmr::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
   // Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
@@ -1320,14 +1320,18 @@ class Compiler {
       throw NodeError(ns.id, ns.kind, "", "a stateless kind's sink keeps nothing, so it cannot collect messages");
   }
 
-  /// A join's field names, `names` interned: the last join's again when they
-  /// are the same (most of a graph's joins name their ports alike), without
-  /// copying them to look them up.
-  FieldNames join_names(const std::pmr::vector<std::string>& names) {
-    bool same = last_join_names_.size() == names.size() && !names.empty();
-    for (std::size_t i = 0; same && i < names.size(); ++i) same = names[i] == last_join_names_[i];
-    if (!same) last_join_names_ = FieldNames::interned({names.begin(), names.end()});
-    return last_join_names_;
+  /// A join's field names, `names` interned: kept for the next joins named
+  /// alike (a graph's joins have few lists of names between them), found
+  /// without copying the names to look them up.
+  FieldNames join_names(const std::pmr::vector<std::string_view>& names) {
+    for (const FieldNames& known : join_names_) {
+      bool same = known.size() == names.size();
+      for (std::size_t i = 0; same && i < names.size(); ++i) same = names[i] == known[i];
+      if (same) return known;
+    }
+    FieldNames made = FieldNames::interned({names.begin(), names.end()});
+    join_names_[next_join_names_++ % join_names_.size()] = made;
+    return made;
   }
 
   NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
@@ -1501,7 +1505,8 @@ class Compiler {
   std::vector<CompiledNode*> holders_;  // gathers and joins
   std::vector<CompiledNode*> sequenced_;  // ordered nodes
   std::vector<CompiledNode*> fresh_;      // not stateless: a body made for each run
-  FieldNames last_join_names_;            // join_names(): the last join's
+  std::array<FieldNames, 4> join_names_;  // join_names()'s, filled in turn
+  std::size_t next_join_names_ = 0;
   bool stateless_made_ = false;           // every stateless kind's body made (kept from then on)
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;

@@ -29,6 +29,7 @@
 #include "spec/validated.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -208,7 +209,7 @@ class Checker {
 
     if (node.kind.empty()) {
       report(child(n.pointer(), "kind"), "missing-key", "missing required key 'kind'");
-    } else if (!(n.kind = registry_.find(node.kind))) {
+    } else if (!(n.kind = find_kind(node.kind))) {
       report(child(n.pointer(), "kind"), "unknown-kind",
              "unknown kind '" + node.kind + "'" + suggestion(node.kind, registry_.names(), " (see 'braid kinds')"));
     }
@@ -305,6 +306,26 @@ class Checker {
     else if (node.concurrency && node.concurrency->value() != 1)
       report(child(n.pointer(), "concurrency"), "bad-concurrency",
              "an ordered node runs serially; remove concurrency or set \"serial\"");
+  }
+
+  /// registry_.find(name), the last few kinds found kept: a pipeline's nodes
+  /// are of a few kinds, and a compare or two of a name is cheaper than the
+  /// registry's lookup (half a dozen of them, in a tree as big as the registry).
+  const Kind* find_kind(const std::string& name) {
+    for (const Kind* k : recent_kinds_)
+      if (k && k->name == name) return k;
+    const Kind* k = registry_.find(name);
+    if (k) recent_kinds_[next_recent_++ % recent_kinds_.size()] = k;
+    return k;
+  }
+
+  /// The type named by `kind`'s one output type, kept per kind as find_kind() keeps kinds.
+  const Type* output_type(const Kind& kind) {
+    for (const auto& [k, type] : recent_types_)
+      if (k == &kind) return type;
+    const Type* type = find_type(kind.outputs.front().types.front());
+    recent_types_[next_type_++ % recent_types_.size()] = {&kind, type};
+    return type;
   }
 
   // --- pass 3 ---------------------------------------------------------------
@@ -629,7 +650,7 @@ class Checker {
       else
         out_type_[v] = type;
     } else if (n.kind->outputs.front().types.size() == 1) {
-      out_type_[v] = find_type(n.kind->outputs.front().types.front());
+      out_type_[v] = output_type(*n.kind);
     }
   }
 
@@ -699,6 +720,10 @@ class Checker {
   const Registry& registry_;
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
+  std::array<const Kind*, 8> recent_kinds_{};  // find_kind()'s, filled in turn
+  std::size_t next_recent_ = 0;
+  std::array<std::pair<const Kind*, const Type*>, 8> recent_types_{};  // output_type()'s
+  std::size_t next_type_ = 0;
   detail::IdIndex by_id_;
   std::vector<std::size_t> ends_;        // by_id_.ends() of the spec's edges
   std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
