@@ -30,6 +30,7 @@
 #include <braid/runtime.hpp>
 
 #include "runtime/stream.hpp"
+#include "spec/recent.hpp"
 #include "spec/validated.hpp"
 
 #include <oneapi/tbb/concurrent_vector.h>
@@ -1324,14 +1325,12 @@ class Compiler {
   /// alike (a graph's joins have few lists of names between them), found
   /// without copying the names to look them up.
   FieldNames join_names(const std::pmr::vector<std::string_view>& names) {
-    for (const FieldNames& known : join_names_) {
+    const FieldNames* kept = join_names_.find([&](const FieldNames& known) {
       bool same = known.size() == names.size();
       for (std::size_t i = 0; same && i < names.size(); ++i) same = names[i] == known[i];
-      if (same) return known;
-    }
-    FieldNames made = FieldNames::interned({names.begin(), names.end()});
-    join_names_[next_join_names_++ % join_names_.size()] = made;
-    return made;
+      return same;
+    });
+    return kept ? *kept : join_names_.keep(FieldNames::interned({names.begin(), names.end()}));
   }
 
   NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
@@ -1505,8 +1504,7 @@ class Compiler {
   std::vector<CompiledNode*> holders_;  // gathers and joins
   std::vector<CompiledNode*> sequenced_;  // ordered nodes
   std::vector<CompiledNode*> fresh_;      // not stateless: a body made for each run
-  std::array<FieldNames, 4> join_names_;  // join_names()'s, filled in turn
-  std::size_t next_join_names_ = 0;
+  detail::Recent<FieldNames, 4> join_names_;  // join_names()'s
   bool stateless_made_ = false;           // every stateless kind's body made (kept from then on)
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;

@@ -26,10 +26,10 @@
 
 #include "spec/id_index.hpp"
 #include "spec/ids.hpp"
+#include "spec/recent.hpp"
 #include "spec/validated.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -312,20 +312,18 @@ class Checker {
   /// are of a few kinds, and a compare or two of a name is cheaper than the
   /// registry's lookup (half a dozen of them, in a tree as big as the registry).
   const Kind* find_kind(const std::string& name) {
-    for (const Kind* k : recent_kinds_)
-      if (k && k->name == name) return k;
+    if (const Kind* const* kept = recent_kinds_.find([&](const Kind* k) { return k->name == name; })) return *kept;
     const Kind* k = registry_.find(name);
-    if (k) recent_kinds_[next_recent_++ % recent_kinds_.size()] = k;
+    if (k) recent_kinds_.keep(k);
     return k;
   }
 
   /// The type named by `kind`'s one output type, kept per kind as find_kind() keeps kinds.
   const Type* output_type(const Kind& kind) {
-    for (const auto& [k, type] : recent_types_)
-      if (k == &kind) return type;
-    const Type* type = find_type(kind.outputs.front().types.front());
-    recent_types_[next_type_++ % recent_types_.size()] = {&kind, type};
-    return type;
+    using KindType = std::pair<const Kind*, const Type*>;
+    if (const KindType* kept = recent_types_.find([&](const KindType& t) { return t.first == &kind; }))
+      return kept->second;
+    return recent_types_.keep({&kind, find_type(kind.outputs.front().types.front())}).second;
   }
 
   // --- pass 3 ---------------------------------------------------------------
@@ -720,10 +718,8 @@ class Checker {
   const Registry& registry_;
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
-  std::array<const Kind*, 8> recent_kinds_{};  // find_kind()'s, filled in turn
-  std::size_t next_recent_ = 0;
-  std::array<std::pair<const Kind*, const Type*>, 8> recent_types_{};  // output_type()'s
-  std::size_t next_type_ = 0;
+  detail::Recent<const Kind*, 8> recent_kinds_;                          // find_kind()'s
+  detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
   std::vector<std::size_t> ends_;        // by_id_.ends() of the spec's edges
   std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
