@@ -562,7 +562,6 @@ struct alignas(64) CompiledNode {
   Accounts consumed;  // a sink's, flat map's or gather's, per message consumed: in[0]
   std::optional<NodeConfig> config;  // what the kind's factory is given, each run
 
-  std::vector<std::size_t> successors;  // indices of the nodes its output feeds
   std::vector<flow::sender<Message>*> outputs;  // every sender of the output port (none for a task node)
   std::vector<std::unique_ptr<flow::graph_node>> tbb_nodes;
   std::vector<std::unique_ptr<JoinPort>> join_ports;  // a join's inputs
@@ -581,9 +580,12 @@ struct alignas(64) CompiledNode {
 struct NodePlan {
   using allocator_type = std::pmr::polymorphic_allocator<std::byte>;
   explicit NodePlan(const allocator_type& arena)
-      : input_names(arena), inputs(arena), entries(arena), predecessors(arena), sources(arena), out(arena), in(arena) {}
+      : inputs(arena), entries(arena), predecessors(arena), sources(arena), out(arena), in(arena) {}
 
-  std::pmr::vector<std::string_view> input_names;      // in the kind's or validation's ports (connect() is done first)
+  /// The input ports: the kind's, or what validation got from its
+  /// dynamic_inputs (read until connect() is done, then gone).
+  const std::vector<PortSpec>* input_ports = nullptr;
+  std::size_t n_inputs = 0;                            // input_ports->size()
   std::pmr::vector<flow::receiver<Message>*> inputs;   // one per input port
   std::pmr::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
   // Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
@@ -792,30 +794,31 @@ class Compiler {
     storage_ = NodeArray(spec_.nodes.size());  // nodes_ points into it
     plan_ = std::make_unique<GraphPlan>(spec_.nodes.size());
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
+    successors_ = std::move(validated_->successors);
+    order_ = std::move(validated_->order);
+    // One source and no ordered node (every task graph): each node's
+    // accounts are known as it is compiled, from its kind and its fanout.
+    std::size_t sources = 0;
+    for (const Kind* kind : validated_->kinds) {
+      sources += kind->shape == Shape::kSource;
+      any_gather_ = any_gather_ || kind->shape == Shape::kGather;
+    }
+    one_window_ = sources == 1;
+    // Which node feeds each input port: for plan_accounts() and plan_depths() only.
+    need_predecessors_ = !one_window_ || validated_->any_ordered || any_gather_;
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(&storage_[nodes_.size()]);
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
     }
-    std::vector<std::uint32_t> fanout(nodes_.size(), 0);  // to reserve each node's successors once
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e) ++fanout[validated_->ends[2 * e]];
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
-      const std::size_t from = validated_->ends[2 * e];
-      if (nodes_[from]->successors.empty()) nodes_[from]->successors.reserve(fanout[from]);
-      connect(spec_.edges[e], from, validated_->ends[2 * e + 1]);
-    }
+    for (std::size_t e = 0; e < spec_.edges.size(); ++e)
+      connect(validated_->ends[2 * e], validated_->ends[2 * e + 1], validated_->to_ports[e]);
     validated_.reset();
-    order_ = topological_order();
-    plan_accounts();
-    plan_depths();
-    for (CompiledNode* node : order_)
-      if (node->gather) gathers_.push_back(node);
-    for (const auto& node : nodes_) {
-      if (node->src) sources_.push_back(node);
-      if (node->kind->shape == Shape::kSink && !node->kind->stateless) sinks_.push_back(node);  // see commit()
-      if (node->gather || node->join) holders_.push_back(node);
-      if (node->sequencer) sequenced_.push_back(node);
-      if (!node->kind->stateless) fresh_.push_back(node);
+    if (!one_window_ || !sequenced_.empty()) plan_accounts();  // else compile() set them
+    if (any_gather_) {
+      plan_depths();
+      for (std::size_t v : order_)
+        if (nodes_[v]->gather) gathers_.push_back(nodes_[v]);
     }
     plan_.reset();
   }
@@ -1113,7 +1116,7 @@ class Compiler {
     event.failed = !ok;
     observer_->on_end(event);
     for (std::size_t i = 0; i < event.outputs; ++i)
-      for (std::size_t next : node.successors) observer_->on_enqueue(next);
+      for (std::size_t next : successors_.of(node.index)) observer_->on_enqueue(next);
     return ok;
   }
 
@@ -1128,16 +1131,13 @@ class Compiler {
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
     NodePlan& plan = this->plan(node);
-    if (node.kind->dynamic_inputs)  // what validation got from it: not asked again
-      for (const PortSpec& p : validated_->dynamic_inputs[node.index]) plan.input_names.push_back(p.name);
-    else
-      for (const PortSpec& p : node.kind->inputs) plan.input_names.push_back(p.name);  // not copied first
-    plan.predecessors.assign(plan.input_names.size(), 0);
-    plan.in.resize(plan.input_names.size());
+    // what validation got from the kind's dynamic_inputs: not asked again
+    plan.input_ports = node.kind->dynamic_inputs ? &validated_->dynamic_inputs[node.index] : &node.kind->inputs;
+    plan.n_inputs = plan.input_ports->size();
+    if (need_predecessors_) plan.predecessors.assign(plan.n_inputs, 0);
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
-    node.config.emplace(
-        NodeConfig{ns.id, ns.params, std::vector<const Type*>(plan.input_names.size(), nullptr), nullptr});
+    node.config.emplace(NodeConfig{ns.id, ns.params, std::vector<const Type*>(plan.n_inputs, nullptr), nullptr});
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
@@ -1242,13 +1242,13 @@ class Compiler {
       }
       case Shape::kJoin: {
         node.join.emplace();
-        node.join->ports = join_names(plan.input_names);
+        node.join->ports = join_names(*plan.input_ports);
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs: braid's
         // nodes put to the task node on the port's number, a tbb node to a
         // JoinPort, made when connect() meets the first (none in a task graph).
         node.task.emplace(g, *this, node, true, false);
-        plan.inputs.assign(plan.input_names.size(), nullptr);
+        plan.inputs.assign(plan.n_inputs, nullptr);
         break;
       }
       case Shape::kSink: {
@@ -1274,7 +1274,40 @@ class Compiler {
       });
       plan.entries[0] = arrival.get();
       node.tbb_nodes.push_back(std::move(arrival));
+      sequenced_.push_back(&node);  // its sequencer is made by plan_accounts()
     }
+    if (node.src) sources_.push_back(&node);
+    if (node.kind->shape == Shape::kSink && !node.kind->stateless) sinks_.push_back(&node);  // see commit()
+    if (node.gather || node.join) holders_.push_back(&node);
+    if (!node.kind->stateless) fresh_.push_back(&node);
+    if (one_window_) {  // its accounts now, unless the source comes later
+      if (node.src) {
+        for (CompiledNode* before : unaccounted_) account_one_window(*before, node);
+        unaccounted_ = {};
+      }
+      if (sources_.empty())
+        unaccounted_.push_back(&node);
+      else
+        account_one_window(node, *sources_.front());
+    }
+  }
+
+  /// `node`'s accounts in a graph whose one source is `source` (what
+  /// plan_accounts() would find, without its lists): each message counts once
+  /// in the source's window; a map or join adds what it puts out less what it
+  /// took in, net, at once.
+  void account_one_window(CompiledNode& node, const CompiledNode& source) {
+    const auto fanout = static_cast<std::int64_t>(successors_.of(node.index).size());
+    const auto ports = static_cast<std::int64_t>(plan(node).n_inputs);
+    const Shape shape = node.kind->shape;
+    if (ports == 0 && shape != Shape::kSource) return;  // reached by no message: none upstream
+    const auto one = [&](std::int64_t weight) {
+      return Accounts(std::array<Account, 1>{window_account(source, weight)});
+    };
+    if ((shape == Shape::kMap || shape == Shape::kJoin) && fanout != ports) node.added = one(fanout - ports);
+    if ((shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather) && fanout)
+      node.added = one(fanout);
+    if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && ports) node.consumed = one(1);
   }
 
   /// Adds a tbb node running `body` as `node`'s input (and output): a
@@ -1324,28 +1357,28 @@ class Compiler {
   /// A join's field names, `names` interned: kept for the next joins named
   /// alike (a graph's joins have few lists of names between them), found
   /// without copying the names to look them up.
-  FieldNames join_names(const std::pmr::vector<std::string_view>& names) {
+  FieldNames join_names(const std::vector<PortSpec>& ports) {
     const FieldNames* kept = join_names_.find([&](const FieldNames& known) {
-      bool same = known.size() == names.size();
-      for (std::size_t i = 0; same && i < names.size(); ++i) same = names[i] == known[i];
+      bool same = known.size() == ports.size();
+      for (std::size_t i = 0; same && i < ports.size(); ++i) same = ports[i].name == known[i];
       return same;
     });
-    return kept ? *kept : join_names_.keep(FieldNames::interned({names.begin(), names.end()}));
+    if (kept) return *kept;
+    std::vector<std::string> names;
+    names.reserve(ports.size());
+    for (const PortSpec& p : ports) names.push_back(p.name);
+    return join_names_.keep(FieldNames::interned(names));
   }
 
   NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
   NodePlan& plan(const CompiledNode& node) { return plan(node.index); }
 
-  /// Connects edge `e`, from the node at index `from_index` to the one at
-  /// `to_index` (its ends, as validating the spec found them: both exist).
-  void connect(const EdgeSpec& e, std::size_t from_index, std::size_t to_index) {
+  /// Connects an edge from the node at index `from_index` to input port
+  /// `port` of the one at `to_index` (its ends, as validating the spec found
+  /// them: all exist).
+  void connect(std::size_t from_index, std::size_t to_index, std::size_t port) {
     CompiledNode& from = *nodes_[from_index];
     CompiledNode& to = *nodes_[to_index];
-    std::size_t port = 0;
-    if (!e.to.port.empty()) {
-      auto it = std::find(plan(to).input_names.begin(), plan(to).input_names.end(), e.to.port);
-      port = static_cast<std::size_t>(it - plan(to).input_names.begin());
-    }
     if (to.join && from.task) {
       from.task->outlets.add(*to.task, &*to.task, port, &*to.join);  // on the port's number
     } else {
@@ -1359,37 +1392,16 @@ class Compiler {
       else
         for (flow::sender<Message>* s : from.outputs) flow::make_edge(*s, *entry);
     }
-    from.successors.push_back(to.index);
-    plan(to).predecessors.at(port) = from.index;
-  }
-
-  /// Nodes in topological order, ties in declaration order.
-  std::vector<CompiledNode*> topological_order() const {
-    std::vector<std::size_t> indegree(nodes_.size(), 0);
-    for (const auto& node : nodes_)
-      for (std::size_t next : node->successors) ++indegree[next];
-    std::vector<CompiledNode*> order;
-    order.reserve(nodes_.size());
-    std::vector<std::size_t> ready;
-    for (std::size_t i = nodes_.size(); i-- > 0;)
-      if (indegree[i] == 0) ready.push_back(i);
-    while (!ready.empty()) {
-      std::size_t i = ready.back();
-      ready.pop_back();
-      order.push_back(nodes_[i]);
-      const auto& next = nodes_[i]->successors;
-      for (auto it = next.rbegin(); it != next.rend(); ++it)
-        if (--indegree[*it] == 0) ready.push_back(*it);
-    }
-    return order;
+    if (need_predecessors_) plan(to).predecessors.at(port) = from.index;
   }
 
   /// Which ledgers count each node's messages (stream.hpp): every source's
   /// window counts its items' messages wherever they are; an ordered node's
   /// sequencer counts those upstream of it.
   void plan_accounts() {
-    const std::vector<CompiledNode*>& order = order_;
-    for (CompiledNode* node : order) {
+    for (const auto& node : nodes_) plan(*node).in.resize(plan(*node).n_inputs);
+    for (std::size_t v : order_) {
+      CompiledNode* node = nodes_[v];
       NodePlan& mine = plan(*node);
       std::pmr::vector<std::size_t>& sources = mine.sources;
       if (node->src) sources.push_back(node->index);
@@ -1399,15 +1411,14 @@ class Compiler {
       }
       std::sort(sources.begin(), sources.end());
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-      const auto fanout = static_cast<std::int64_t>(node->successors.size());
+      const auto fanout = static_cast<std::int64_t>(successors_.of(v).size());
       for (std::size_t s : sources)
         if (fanout) mine.out.push_back(window_account(*nodes_[s], fanout));
       for (std::size_t port = 0; port < mine.predecessors.size(); ++port)
         for (std::size_t s : plan(mine.predecessors[port]).sources)
           mine.in[port].push_back(window_account(*nodes_[s], 1));
     }
-    for (const auto& x : nodes_)
-      if (x->spec->ordered) plan_sequencer(*x);
+    for (CompiledNode* x : sequenced_) plan_sequencer(*x);
     for (const auto& node : nodes_) {
       const NodePlan& plan = this->plan(*node);
       const Shape shape = node->kind->shape;
@@ -1423,7 +1434,8 @@ class Compiler {
   /// whole stream once the stream has ended, an empty one included.
   void plan_depths() {
     std::vector<int> depth(nodes_.size(), 0);
-    for (CompiledNode* node : order_) {
+    for (std::size_t v : order_) {
+      CompiledNode* node = nodes_[v];
       int in = 0;
       for (std::size_t p : plan(*node).predecessors) in = std::max(in, depth[p]);
       depth[node->index] = std::max(0, in + node->kind->depth_change);  // a whole stream's gather emits depth 0
@@ -1459,7 +1471,7 @@ class Compiler {
       if (!upstream[v]) continue;
       CompiledNode& node = *nodes_[v];
       std::int64_t toward = 0;  // edges from v that stay upstream of x or reach it
-      for (std::size_t w : node.successors) toward += (upstream[w] || w == x.index) ? 1 : 0;
+      for (std::size_t w : successors_.of(v)) toward += (upstream[w] || w == x.index) ? 1 : 0;
       if (toward) plan(node).out.push_back(Account{x.sequencer.get(), toward});
       for (auto& accounts : plan(node).in) accounts.push_back(Account{x.sequencer.get(), 1});
     }
@@ -1496,7 +1508,12 @@ class Compiler {
   std::vector<CompiledNode*> nodes_;            // into storage_
   std::unique_ptr<GraphPlan> plan_;             // while build() runs
   std::optional<detail::Validated> validated_;  // until build() connected the edges
-  std::vector<CompiledNode*> order_;            // topological
+  detail::Successors successors_;               // every node's, along the edges in their order
+  std::vector<std::size_t> order_;              // topological
+  bool one_window_ = false;                     // one source: see account_one_window()
+  bool any_gather_ = false;
+  bool need_predecessors_ = true;           // NodePlan::predecessors: see build()
+  std::vector<CompiledNode*> unaccounted_;  // compiled before the one source: accounted when it is
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order
   std::vector<CompiledNode*> sources_;  // in declaration order, as the rest

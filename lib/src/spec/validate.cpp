@@ -97,33 +97,7 @@ struct GraphEdge {
   std::size_t spec;     // its index in PipelineSpec::edges
 };
 
-/// Each node's successors (the targets of its graph edges, in edge order) in
-/// one array, a node's being a slice of it: the passes that walk the graph
-/// read it in order, where a vector per node cost a cache miss per node.
-class Successors {
- public:
-  /// The successors of nodes [0, nodes) along `edges`.
-  Successors(std::size_t nodes, const std::vector<GraphEdge>& edges) : start_(nodes + 1, 0), to_(edges.size()) {
-    for (const GraphEdge& e : edges) ++start_[e.from + 1];
-    for (std::size_t v = 0; v < nodes; ++v) start_[v + 1] += start_[v];
-    std::vector<std::size_t> next(start_.begin(), start_.end() - 1);
-    for (const GraphEdge& e : edges) to_[next[e.from]++] = e.to;
-  }
-
-  /// Node v's successors, in edge order (one node twice where two edges lead to it).
-  struct Slice {
-    const std::size_t* first;
-    const std::size_t* last;
-    const std::size_t* begin() const { return first; }
-    const std::size_t* end() const { return last; }
-    std::size_t size() const { return static_cast<std::size_t>(last - first); }
-  };
-  Slice of(std::size_t v) const { return {to_.data() + start_[v], to_.data() + start_[v + 1]}; }
-
- private:
-  std::vector<std::size_t> start_;  // node v's successors are to_[start_[v] .. start_[v + 1])
-  std::vector<std::size_t> to_;
-};
+using detail::Successors;
 
 class Checker {
  public:
@@ -162,7 +136,10 @@ class Checker {
       kinds[i] = nodes_[i].kind;
       if (nodes_[i].kind && nodes_[i].kind->dynamic_inputs) dynamic_inputs[i] = std::move(nodes_[i].own_inputs);
     }
-    return {std::move(by_id_), std::move(ends_), std::move(dynamic_inputs), std::move(kinds)};
+    std::vector<std::size_t> to_ports(spec_.edges.size());
+    for (const GraphEdge& e : edges_) to_ports[e.spec] = e.to_port;
+    return {std::move(by_id_),      std::move(ends_),  std::move(dynamic_inputs), std::move(kinds),
+            std::move(successors_), std::move(order_), std::move(to_ports),       any_ordered_};
   }
 
  private:
@@ -568,7 +545,9 @@ class Checker {
     depth_.assign(n, std::nullopt);
     const std::size_t first = problems_.size();
     std::vector<std::size_t> reporter;  // per problem from `first` on: the node that reported it
+    order_.reserve(n);
     in_topological_order(false, [&](std::size_t v) {
+      order_.push_back(v);
       check_node_types(v);
       check_node_depth(v);
       reporter.resize(problems_.size() - first, v);
@@ -724,7 +703,8 @@ class Checker {
   std::vector<std::size_t> ends_;        // by_id_.ends() of the spec's edges
   std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
   std::vector<GraphEdge> edges_;
-  Successors successors_{0, {}};
+  Successors successors_;
+  std::vector<std::size_t> order_;  // topological: check_types_and_depths()'s
   std::vector<const Type*> out_type_;
   std::vector<const Type*> arriving_;  // check_node_types(): the type on each input port
   std::vector<std::optional<int>> depth_;

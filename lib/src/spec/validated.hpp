@@ -12,6 +12,40 @@
 
 namespace braid::detail {
 
+/// Each node's successors (the targets of its graph edges, in edge order) in
+/// one array, a node's being a slice of it: the passes that walk the graph
+/// read it in order, where a vector per node cost a cache miss per node (and
+/// a malloc and a free per node for the compiler).
+class Successors {
+ public:
+  /// No nodes.
+  Successors() : start_(1, 0) {}
+  /// The successors of nodes [0, nodes) along `edges` (each with `from` and `to`).
+  template <class Edges>
+  Successors(std::size_t nodes, const Edges& edges) : start_(nodes + 1, 0), to_(edges.size()) {
+    for (const auto& e : edges) ++start_[e.from + 1];
+    for (std::size_t v = 0; v < nodes; ++v) start_[v + 1] += start_[v];
+    std::vector<std::size_t> next(start_.begin(), start_.end() - 1);
+    for (const auto& e : edges) to_[next[e.from]++] = e.to;
+  }
+
+  /// Node v's successors, in edge order (one node twice where two edges lead to it).
+  struct Slice {
+    const std::size_t* first;
+    const std::size_t* last;
+    const std::size_t* begin() const { return first; }
+    const std::size_t* end() const { return last; }
+    std::size_t size() const { return static_cast<std::size_t>(last - first); }
+    bool empty() const { return first == last; }
+  };
+  /// Node v's successors.
+  Slice of(std::size_t v) const { return {to_.data() + start_[v], to_.data() + start_[v + 1]}; }
+
+ private:
+  std::vector<std::size_t> start_;  // node v's successors are to_[start_[v] .. start_[v + 1])
+  std::vector<std::size_t> to_;
+};
+
 /// What validate_and_index() hands the compiler. Valid while the spec it was
 /// made from lives, unchanged.
 struct Validated {
@@ -21,6 +55,14 @@ struct Validated {
   std::vector<std::vector<PortSpec>> dynamic_inputs;
   /// Per node: its kind in the registry validated against.
   std::vector<const Kind*> kinds;
+  /// Every node's successors, along the spec's edges in their order.
+  Successors successors;
+  /// The nodes in a topological order.
+  std::vector<std::size_t> order;
+  /// Per edge of the spec: the input port of its target that it feeds.
+  std::vector<std::size_t> to_ports;
+  /// Whether any node is ordered.
+  bool any_ordered = false;
 };
 
 /// validate(spec, registry), returning what it learned. Throws
