@@ -65,7 +65,12 @@ class Tag {
   }
 
   /// Same item and the same levels.
-  bool operator==(const Tag& o) const noexcept;
+  bool operator==(const Tag& o) const noexcept {  // inline: a join compares a tag per message
+    if (item_ != o.item_ || depth_ != o.depth_) return false;
+    for (std::size_t i = 0; i < depth_; ++i)
+      if (levels_[i].index != o.levels_[i].index || levels_[i].count != o.levels_[i].count) return false;
+    return true;
+  }
   /// Not operator==.
   bool operator!=(const Tag& o) const noexcept { return !(*this == o); }
   /// Document order: by item, then level by level by index (a parent sorts before its children).

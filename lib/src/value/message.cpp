@@ -11,13 +11,6 @@ Tag Tag::child(std::uint32_t index, std::uint32_t count) const {
   return t;
 }
 
-bool Tag::operator==(const Tag& o) const noexcept {
-  if (item_ != o.item_ || depth_ != o.depth_) return false;
-  for (std::size_t i = 0; i < depth_; ++i)
-    if (levels_[i].index != o.levels_[i].index || levels_[i].count != o.levels_[i].count) return false;
-  return true;
-}
-
 bool Tag::operator<(const Tag& o) const noexcept {
   if (item_ != o.item_) return item_ < o.item_;
   std::size_t n = depth_ < o.depth_ ? depth_ : o.depth_;
