@@ -321,6 +321,57 @@ TEST_CASE("a join kind with a body applies it to the record: a task with several
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
 }
 
+TEST_CASE("a factory is told the types validation inferred: arriving on each input port, and its output's") {
+  static std::vector<std::string> told;  // what the factory was given, one line per node made
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  braid::Kind seen;
+  seen.name = "test.told";
+  seen.doc = "records its NodeConfig's types; emits the sum";
+  seen.shape = braid::Shape::kJoin;
+  seen.inputs = {braid::PortSpec{"chunk", {}, ""}, braid::PortSpec{"sum", {}, ""}, braid::PortSpec{"any", {}, ""}};
+  seen.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  seen.make = [](const braid::NodeConfig& c) {
+    std::string line;
+    for (const braid::Type* t : c.input_types) line += (t ? t->name() : std::string("?")) + " ";
+    told.push_back(line + "-> " + (c.output_type ? c.output_type->name() : std::string("?")));
+    struct Sum final : braid::MapBody {
+      Value apply(const Value& in) override { return in.get<braid::Record>().at("sum"); }
+    };
+    return std::make_unique<Sum>();
+  };
+  reg.add(seen);
+  braid::Kind untyped;  // its output may be of any type, and it infers none: not known before run time
+  untyped.name = "test.any_type";
+  untyped.doc = "passes its input on, its type unsaid";
+  untyped.shape = braid::Shape::kMap;
+  untyped.inputs = {braid::PortSpec{"in", {}, ""}};
+  untyped.outputs = {braid::PortSpec{"out", {}, ""}};
+  untyped.make = [](const braid::NodeConfig&) {
+    struct Pass final : braid::MapBody {
+      Value apply(const Value& in) override { return in; }
+    };
+    return std::make_unique<Pass>();
+  };
+  reg.add(untyped);
+  PipelineBuilder b("told");
+  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4});
+  b.node("split", "split").param("chunks", 2);
+  b.node("sum", "reduce.sum");
+  b.node("seen", "test.told");
+  b.node("total", "gather.sum");
+  b.node("result", "sink.output");
+  b.edge("numbers -> split");
+  b.edge("split -> seen.chunk");
+  b.edge("split -> sum -> seen.sum");
+  b.node("test_any", "test.any_type");
+  b.edge("split -> test_any -> seen.any");
+  b.edge("seen -> total -> result");
+  told.clear();
+  CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10);
+  CHECK(told == std::vector<std::string>{"int64[] int64 ? -> int64"});
+}
+
 TEST_CASE("a map or join body that returns nothing, or a join port given one tag twice, fails the run") {
   braid::Registry reg;
   braid::register_builtin_kinds(reg);

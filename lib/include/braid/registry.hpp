@@ -100,7 +100,9 @@ std::string describe(const nlohmann::json& value);
 struct NodeConfig {
   std::string id;         ///< the node's id
   const Params& params;   ///< its validated parameters; valid during the factory call only: copy what the body needs
-  /// Types arriving on each input port, in port order (nullptr: not known before run time).
+  /// Types arriving on each input port, in port order, as validation inferred
+  /// them (nullptr: not known before run time, as after a kind whose output
+  /// accepts several types and infers none).
   std::vector<const Type*> input_types;
   /// The type the output port was inferred to carry (nullptr: none or unknown).
   const Type* output_type = nullptr;

@@ -1143,7 +1143,10 @@ class Compiler {
     if (need_predecessors_) plan.predecessors.assign(plan.n_inputs, 0);
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
-    node.config.emplace(NodeConfig{ns.id, ns.params, std::vector<const Type*>(plan.n_inputs, nullptr), nullptr});
+    const Type* const* arriving = validated_->port_types.data() + port_types_at_;  // the types validation inferred
+    port_types_at_ += plan.n_inputs;
+    node.config.emplace(NodeConfig{ns.id, ns.params, std::vector<const Type*>(arriving, arriving + plan.n_inputs),
+                                   validated_->out_types[node.index]});
     const std::size_t concurrency = ns.ordered ? 1 : tbb_concurrency(ns.concurrency.value_or(node.kind->concurrency));
     flow::graph& g = ctx_.graph;
     CompiledNode* n = &node;
@@ -1519,6 +1522,7 @@ class Compiler {
   bool one_window_ = false;                     // one source: see account_one_window()
   bool any_gather_ = false;
   bool need_predecessors_ = true;           // NodePlan::predecessors: see build()
+  std::size_t port_types_at_ = 0;           // compile(): the next node's ports in Validated::port_types
   std::vector<CompiledNode*> unaccounted_;  // compiled before the one source: accounted when it is
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order

@@ -138,8 +138,9 @@ class Checker {
     }
     std::vector<std::size_t> to_ports(spec_.edges.size());
     for (const GraphEdge& e : edges_) to_ports[e.spec] = e.to_port;
-    return {std::move(by_id_),      std::move(ends_),  std::move(dynamic_inputs), std::move(kinds),
-            std::move(successors_), std::move(order_), std::move(to_ports),       any_ordered_};
+    return {std::move(by_id_),      std::move(ends_),    std::move(dynamic_inputs), std::move(kinds),
+            std::move(successors_), std::move(order_),   std::move(to_ports),       any_ordered_,
+            std::move(port_types_), std::move(out_type_)};
   }
 
  private:
@@ -542,6 +543,7 @@ class Checker {
   void check_types_and_depths() {
     const std::size_t n = nodes_.size();
     out_type_.assign(n, nullptr);
+    port_types_.assign(port_edges_.size(), nullptr);
     depth_.assign(n, std::nullopt);
     const std::size_t first = problems_.size();
     std::vector<std::size_t> reporter;  // per problem from `first` on: the node that reported it
@@ -604,6 +606,7 @@ class Checker {
       if (n.input_edge[i] == kNone) continue;
       const GraphEdge& e = edges_[n.input_edge[i]];
       const Type* type = arriving[i] = out_type_[e.from];
+      port_types_[static_cast<std::size_t>(n.input_edge - port_edges_.data()) + i] = type;
       const auto& accepts = n.inputs()[i].types;
       if (!type || accepts.empty() || std::find(accepts.begin(), accepts.end(), type->name()) != accepts.end())
         continue;
@@ -706,6 +709,7 @@ class Checker {
   Successors successors_;
   std::vector<std::size_t> order_;  // topological: check_types_and_depths()'s
   std::vector<const Type*> out_type_;
+  std::vector<const Type*> port_types_;  // the type arriving on each input port, laid out as port_edges_
   std::vector<const Type*> arriving_;  // check_node_types(): the type on each input port
   std::vector<std::optional<int>> depth_;
   bool any_ordered_ = false;  // a node of known kind is ordered (pass 8 looks at them)

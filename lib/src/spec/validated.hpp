@@ -63,6 +63,11 @@ struct Validated {
   std::vector<std::size_t> to_ports;
   /// Whether any node is ordered.
   bool any_ordered = false;
+  /// The type arriving on each input port (nullptr: not known), node after
+  /// node in declaration order, each node's ports in order.
+  std::vector<const Type*> port_types;
+  /// Per node: the type its output carries (nullptr: none, or not known).
+  std::vector<const Type*> out_types;
 };
 
 /// validate(spec, registry), returning what it learned. Throws
