@@ -120,7 +120,13 @@ class Checker {
     bool edge_problems = check_edges();
     check_unconnected();
     successors_ = Successors(nodes_.size(), edges_);
-    bool cycles = check_cycles();
+    // A topological order reaches every node unless there is a cycle: only
+    // then are the strongly connected components looked for, to report it.
+    std::size_t live = 0;
+    for (const NodeInfo& n : nodes_) live += n.duplicate ? 0 : 1;
+    order_.reserve(live);
+    in_topological_order(false, [&](std::size_t v) { order_.push_back(v); });
+    bool cycles = order_.size() != live && check_cycles();
     if (!edge_problems && !cycles) {
       check_types_and_depths();
       check_ordered_sources();
@@ -547,13 +553,11 @@ class Checker {
     depth_.assign(n, std::nullopt);
     const std::size_t first = problems_.size();
     std::vector<std::size_t> reporter;  // per problem from `first` on: the node that reported it
-    order_.reserve(n);
-    in_topological_order(false, [&](std::size_t v) {
-      order_.push_back(v);
+    for (std::size_t v : order_) {
       check_node_types(v);
       check_node_depth(v);
       reporter.resize(problems_.size() - first, v);
-    });
+    }
     if (reporter.empty()) return;
     std::vector<std::size_t> rank(n, kNone);
     std::size_t next = 0;
@@ -707,7 +711,7 @@ class Checker {
   std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
   std::vector<GraphEdge> edges_;
   Successors successors_;
-  std::vector<std::size_t> order_;  // topological: check_types_and_depths()'s
+  std::vector<std::size_t> order_;  // topological, every node but duplicates (when there is no cycle): run()'s
   std::vector<const Type*> out_type_;
   std::vector<const Type*> port_types_;  // the type arriving on each input port, laid out as port_edges_
   std::vector<const Type*> arriving_;  // check_node_types(): the type on each input port
