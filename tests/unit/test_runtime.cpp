@@ -321,6 +321,43 @@ TEST_CASE("a join kind with a body applies it to the record: a task with several
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
 }
 
+TEST_CASE("a join kind whose factory makes a body that is not a MapBody fails the run before anything runs") {
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  for (bool map_body : {true, false}) {
+    braid::Kind k;
+    k.name = map_body ? "test.first" : "test.second";
+    k.doc = "the first of its two inputs";
+    k.shape = braid::Shape::kJoin;
+    k.inputs = {braid::PortSpec{"a", {}, ""}, braid::PortSpec{"b", {}, ""}};
+    k.outputs = {braid::PortSpec{"out", {}, ""}};
+    k.make = [map_body](const braid::NodeConfig&) -> std::unique_ptr<braid::NodeBody> {
+      struct First final : braid::MapBody {
+        Value apply(const Value& in) override { return in.get<braid::Record>().at("a"); }
+      };
+      struct Drop final : braid::SinkBody {
+        void consume(const Message&) override {}
+      };
+      if (map_body) return std::make_unique<First>();
+      return std::make_unique<Drop>();
+    };
+    reg.add(k);
+  }
+  PipelineBuilder b("bodies");
+  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  b.node("good", "test.first");  // its body's class is then known to be a MapBody
+  b.node("bad", "test.second");
+  b.node("out", "sink.output");
+  b.edge("numbers -> good.a");
+  b.edge("numbers -> good.b");
+  b.edge("good -> bad.a");
+  b.edge("numbers -> bad.b");
+  b.edge("bad -> out");
+  CHECK_THROWS_WITH_AS(braid::run(b.build(), reg, threads(2)),
+                       "node 'bad' (test.second) failed: a join kind's body must be a MapBody (applied to the record)",
+                       braid::NodeError);
+}
+
 TEST_CASE("a factory is told the types validation inferred: arriving on each input port, and its output's") {
   static std::vector<std::string> told;  // what the factory was given, one line per node made
   braid::Registry reg;
