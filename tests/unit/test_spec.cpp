@@ -698,6 +698,40 @@ TEST_CASE("check: ids and edges of a pipeline longer than the lookups look ahead
                                         "[unknown-node] /edges/1: unknown node 'zzzz'"}));
 }
 
+TEST_CASE("check: dynamic_inputs is asked once for nodes of a kind whose params are the same") {
+  static int asked = 0;
+  Registry r = test_registry();
+  Kind k = kind("counted", Shape::kJoin, {}, {port("out")});
+  k.params.push_back(braid::param::custom("ports", "an array of port names", "input ports", "", true, {}));
+  k.params.push_back(braid::param::number("w", "a weight", 1.0));
+  k.dynamic_inputs = [](const Params& p) {
+    ++asked;
+    std::vector<PortSpec> ports;
+    for (const auto& name : p.get<std::vector<std::string>>("ports")) ports.push_back(port(name));
+    return ports;
+  };
+  r.add(k);
+  PipelineBuilder b;
+  b.node("numbers", "source.text");
+  const std::vector<std::string> ab{"a", "b"}, abc{"a", "b", "c"};
+  b.node("j1", "counted").param("ports", ab);
+  b.node("j2", "counted").param("ports", ab);
+  b.node("j3", "counted").param("ports", abc);
+  b.node("j4", "counted").param("ports", ab).param("w", std::int64_t{2});
+  b.node("j5", "counted").param("ports", ab).param("w", 2.0);  // equal to j4's for nlohmann's ==, not the same
+  b.node("j6", "counted").param("ports", ab);
+  for (const char* j : {"j1", "j2", "j3", "j4", "j5", "j6"}) {
+    b.edge(std::string("numbers -> ") + j + ".a").edge(std::string("numbers -> ") + j + ".b");
+    b.node(std::string("out_") + j, "sink.output").edge(std::string(j) + " -> out_" + j);
+  }
+  b.edge("numbers -> j3.c");
+  b.edge("numbers -> j1.c");  // j1 shares j2's ports, not j3's
+  asked = 0;
+  CHECK(render(braid::check(b.build(), r)) ==
+        lines({"[unknown-port] /edges/19: node 'j1' (counted) has no input port 'c' (input ports: a, b)"}));
+  CHECK(asked == 4);  // [a, b]; [a, b, c]; [a, b] with w 2; [a, b] with w 2.0
+}
+
 TEST_CASE("check: unconnected ports") {
   PipelineSpec spec =
       seed().node("extra", "reduce.sum").edge("numbers -> split -> partial").edge("total -> result").build();

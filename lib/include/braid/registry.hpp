@@ -192,7 +192,9 @@ struct Kind {
   /// gather, 0 otherwise. Validation uses it to check nesting and joins.
   int depth_change = 0;
 
-  /// Optional: the input ports for given params, when they depend on them (join).
+  /// Optional: the input ports for given params, when they depend on them
+  /// (join). A function of the params alone: validation asks it once for
+  /// nodes of this kind whose params are the same, and a run does not ask again.
   std::function<std::vector<PortSpec>(const Params&)> dynamic_inputs;
   /// Optional: checks that involve several parameters; returns problems as
   /// (pointer suffix below the node's params, message), e.g. {"", "give chunks or grain, not both"}.

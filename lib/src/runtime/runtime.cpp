@@ -1147,8 +1147,7 @@ class Compiler {
     std::sort(node.resources.begin(), node.resources.end());
     node.resources.erase(std::unique(node.resources.begin(), node.resources.end()), node.resources.end());
     NodePlan& plan = this->plan(node);
-    // what validation got from the kind's dynamic_inputs: not asked again
-    plan.input_ports = node.kind->dynamic_inputs ? &validated_->dynamic_inputs[node.index] : &node.kind->inputs;
+    plan.input_ports = validated_->inputs[node.index];  // a kind's dynamic_inputs is not asked again
     plan.n_inputs = plan.input_ports->size();
     if (need_predecessors_) plan.predecessors.assign(plan.n_inputs, 0);
     if (!node.kind->make && node.kind->shape != Shape::kJoin)

@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <string>
@@ -74,9 +75,9 @@ struct NodeInfo {
   const Kind* kind = nullptr;  // nullptr: unknown, so are its ports and types
   bool duplicate = false;      // an id already used by an earlier node: ignored after pass 2
   bool param_problems = false;
-  bool inputs_known = false;                           // false when dynamic inputs could not be computed
-  const std::vector<PortSpec>* kind_inputs = nullptr;  // the kind's own ports, when it has no dynamic_inputs
-  std::vector<PortSpec> own_inputs;                    // else the ports its dynamic_inputs gave
+  bool inputs_known = false;  // false when dynamic inputs could not be computed
+  // The kind's own ports, or those its dynamic_inputs gave (in Checker::port_lists_); none when not known.
+  const std::vector<PortSpec>* input_list = nullptr;
   std::size_t* input_edge = nullptr;  // per input port: the graph edge feeding it, or kNone (in Checker::port_edges_)
   std::size_t output_edges = 0;
   bool in_bad_edge_as_from = false;  // named by an edge that had a problem
@@ -84,7 +85,10 @@ struct NodeInfo {
 
   // "node 'stats' (join)"
   std::string title() const { return "node '" + spec->id + "' (" + spec->kind + ")"; }
-  const std::vector<PortSpec>& inputs() const { return kind_inputs ? *kind_inputs : own_inputs; }
+  const std::vector<PortSpec>& inputs() const {
+    static const std::vector<PortSpec> none;
+    return input_list ? *input_list : none;
+  }
   // "/nodes/ID", made when a problem is reported (not for every node)
   std::string pointer() const { return child("/nodes", spec->id); }
 };
@@ -136,17 +140,17 @@ class Checker {
 
   /// After run() found no problem: what building the graph uses again.
   detail::Validated take() {
-    std::vector<std::vector<PortSpec>> dynamic_inputs(nodes_.size());
+    std::vector<const std::vector<PortSpec>*> inputs(nodes_.size());
     std::vector<const Kind*> kinds(nodes_.size());
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       kinds[i] = nodes_[i].kind;
-      if (nodes_[i].kind && nodes_[i].kind->dynamic_inputs) dynamic_inputs[i] = std::move(nodes_[i].own_inputs);
+      inputs[i] = nodes_[i].input_list;
     }
     std::vector<std::size_t> to_ports(spec_.edges.size());
     for (const GraphEdge& e : edges_) to_ports[e.spec] = e.to_port;
-    return {std::move(by_id_),      std::move(ends_),    std::move(dynamic_inputs), std::move(kinds),
-            std::move(successors_), std::move(order_),   std::move(to_ports),       any_ordered_,
-            std::move(port_types_), std::move(out_type_)};
+    return {std::move(by_id_), std::move(ends_),       std::move(inputs),   std::move(port_lists_),
+            std::move(kinds),  std::move(successors_), std::move(order_),   std::move(to_ports),
+            any_ordered_,      std::move(port_types_), std::move(out_type_)};
   }
 
  private:
@@ -251,15 +255,47 @@ class Checker {
     n.param_problems = problems_.size() != before;
 
     try {
-      if (kind.dynamic_inputs)
-        n.own_inputs = kind.dynamic_inputs(params);
-      else
-        n.kind_inputs = &kind.inputs;  // not copied: most kinds' ports do not depend on params
+      // not copied: most kinds' ports do not depend on params
+      n.input_list = kind.dynamic_inputs ? &ports_for(kind, params, !n.param_problems) : &kind.inputs;
       n.inputs_known = true;
     } catch (const std::exception& e) {
       if (!n.param_problems) report(base(), "bad-param", e.what());
       n.param_problems = true;
     }
+  }
+
+  // The ports `kind`'s dynamic_inputs gives for `params`. It is a function
+  // of the params alone (Kind::dynamic_inputs), so nodes of one kind whose
+  // params are the same share one list, the last few kept: a task graph's
+  // joins have a handful between them. `reuse`: params without problems
+  // (a bad one may make dynamic_inputs throw, which must be seen).
+  const std::vector<PortSpec>& ports_for(const Kind& kind, const Params& params, bool reuse) {
+    const KnownPorts* known = reuse ? recent_ports_.find([&](const KnownPorts& k) {
+      return k.kind == &kind && same_json(*k.params, params.json());
+    })
+                                    : nullptr;
+    if (known) return *known->ports;
+    port_lists_.push_back(std::make_unique<std::vector<PortSpec>>(kind.dynamic_inputs(params)));
+    if (reuse) recent_ports_.keep({&kind, &params.json(), port_lists_.back().get()});
+    return *port_lists_.back();
+  }
+
+  // Equal, and of the same types throughout (nlohmann's == takes 2 and 2.0 for equal).
+  static bool same_json(const nlohmann::json& a, const nlohmann::json& b) {
+    if (a.type() != b.type()) return false;
+    if (a.is_object()) {
+      if (a.size() != b.size()) return false;
+      for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y)
+        if (x.key() != y.key() || !same_json(*x, *y)) return false;
+      return true;
+    }
+    if (a.is_array()) {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!same_json(a[i], b[i])) return false;
+      return true;
+    }
+    return a == b;
   }
 
   void check_concurrency(const NodeInfo& n) {
@@ -705,6 +741,13 @@ class Checker {
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
   detail::Recent<const Kind*, 8> recent_kinds_;                          // find_kind()'s
+  struct KnownPorts {
+    const Kind* kind = nullptr;
+    const nlohmann::json* params = nullptr;  // a node's, in the spec
+    const std::vector<PortSpec>* ports = nullptr;
+  };
+  detail::Recent<KnownPorts, 4> recent_ports_;                           // ports_for()'s
+  std::vector<std::unique_ptr<std::vector<PortSpec>>> port_lists_;       // what dynamic_inputs gave
   detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
   std::vector<std::size_t> ends_;        // by_id_.ends() of the spec's edges

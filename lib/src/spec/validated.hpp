@@ -8,6 +8,7 @@
 #include "spec/id_index.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace braid::detail {
@@ -51,8 +52,10 @@ class Successors {
 struct Validated {
   IdIndex index;                  ///< every node's id
   std::vector<std::size_t> ends;  ///< index.ends() of the spec's edges
-  /// Per node: the ports its kind's dynamic_inputs gave (none for a kind without).
-  std::vector<std::vector<PortSpec>> dynamic_inputs;
+  /// Per node: its input ports, the kind's or those its dynamic_inputs gave.
+  std::vector<const std::vector<PortSpec>*> inputs;
+  /// The lists of ports dynamic_inputs gave, which `inputs` points into.
+  std::vector<std::unique_ptr<std::vector<PortSpec>>> port_lists;
   /// Per node: its kind in the registry validated against.
   std::vector<const Kind*> kinds;
   /// Every node's successors, along the spec's edges in their order.
