@@ -393,10 +393,20 @@ class Outlets {
     if (n_ < kInline) {
       inline_[n_] = t;
     } else {
-      if (!more_) more_ = std::make_unique<std::vector<Target>>();
-      more_->push_back(t);
+      if (n_ - kInline == more_size_) reserve(2 * n_);  // more than reserved: grown
+      more_[n_ - kInline] = t;
     }
     ++n_;
+  }
+
+  /// Room for `total` successors in all: the ones past the first two in one
+  /// block, allocated once.
+  void reserve(std::size_t total) {
+    if (total <= kInline + more_size_) return;
+    auto more = std::make_unique<Target[]>(total - kInline);
+    for (std::size_t i = kInline; i < n_; ++i) more[i - kInline] = more_[i - kInline];
+    more_ = std::move(more);
+    more_size_ = static_cast<std::uint32_t>(total - kInline);
   }
 
   /// Asks the cache for the lines that put() will touch in the first
@@ -439,7 +449,7 @@ class Outlets {
     Inlet* inlet() const { return static_cast<Inlet*>(receiver); }
   };
   static constexpr std::size_t kInline = 2;
-  const Target& at(std::size_t i) const { return i < kInline ? inline_[i] : (*more_)[i - kInline]; }
+  const Target& at(std::size_t i) const { return i < kInline ? inline_[i] : more_[i - kInline]; }
   /// try_put_task is protected in tbb::flow::receiver; a class derived from
   /// it may name it, and the pointer to member then calls any receiver's.
   struct Access : flow::receiver<Message> {
@@ -451,8 +461,9 @@ class Outlets {
     return t.own ? t.inlet()->take(Message(m), t.port) : Access::put(*t.receiver, m);
   }
   std::array<Target, kInline> inline_{};
-  std::unique_ptr<std::vector<Target>> more_;  // a pointer, not a vector: the task node stays in 96 bytes
-  std::size_t n_ = 0;
+  std::unique_ptr<Target[]> more_;  // a pointer, not a vector: the task node stays in 96 bytes
+  std::uint32_t more_size_ = 0;     // more_'s room
+  std::uint32_t n_ = 0;
 };
 
 /// A map, sink or join of unlimited concurrency. A message into a map or
@@ -1412,6 +1423,7 @@ class Compiler {
   void connect(std::size_t from_index, std::size_t to_index, std::size_t port) {
     CompiledNode& from = *nodes_[from_index];
     CompiledNode& to = *nodes_[to_index];
+    if (from.task) from.task->outlets.reserve(successors_.of(from_index).size());  // once, for all of them
     if (to.join && from.task) {
       from.task->outlets.add(*to.task, &*to.task, port, &*to.join);  // on the port's number
     } else {
