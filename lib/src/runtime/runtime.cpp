@@ -1041,7 +1041,9 @@ class Compiler {
   /// the key is part of the record's body (the body node's), so a join's
   /// bodies are its messages in.
   d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in) {
-    if (ctx_.stopping()) return d1::SUCCESSFULLY_ENQUEUED;  // dropped: the run failed
+    // Dropped once the run failed. A cancellation is polled by the bodies'
+    // guards, not here: the sender's own body has just polled it.
+    if (ctx_.failed.load(std::memory_order_acquire)) return d1::SUCCESSFULLY_ENQUEUED;
     const Tag* tag = &in.tag;
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
