@@ -38,4 +38,22 @@ inline braid::PipelineSpec chunk_sum_and_count() {
   return b.build();
 }
 
+/// numbers 1, 2, 3, 4 split in two chunks, each chunk's sum into port `port`
+/// of the node "join" (of kind `join_kind`), whose records' values
+/// gather.sum totals into the sink "result". The caller adds the join's
+/// other inputs.
+inline braid::PipelineBuilder sums_into_join(const std::string& join_kind, const std::string& port) {
+  braid::PipelineBuilder b("sums into a join");
+  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4});
+  b.node("split", "split").param("chunks", 2);
+  b.node("sum", "reduce.sum");
+  b.node("join", join_kind);
+  b.node("total", "gather.sum");
+  b.node("result", "sink.output");
+  b.edge("numbers -> split");
+  b.edge("split -> sum -> join." + port);
+  b.edge("join -> total -> result");
+  return b;
+}
+
 }  // namespace braid_test

@@ -306,18 +306,9 @@ TEST_CASE("a join kind with a body applies it to the record: a task with several
     return std::make_unique<Add>();
   };
   reg.add(add);
-  PipelineBuilder b("add");
-  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4});
-  b.node("split", "split").param("chunks", 2);
-  b.node("sum", "reduce.sum");
+  PipelineBuilder b = braid_test::sums_into_join("test.add", "a");
   b.node("count", "reduce.count");
-  b.node("add", "test.add");
-  b.node("total", "gather.sum");
-  b.node("result", "sink.output");
-  b.edge("numbers -> split");
-  b.edge("split -> sum -> add.a");
-  b.edge("split -> count -> add.b");
-  b.edge("add -> total -> result");
+  b.edge("split -> count -> join.b");
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
 }
 
@@ -391,19 +382,10 @@ TEST_CASE("a factory is told the types validation inferred: arriving on each inp
     return std::make_unique<Pass>();
   };
   reg.add(untyped);
-  PipelineBuilder b("told");
-  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2, 3, 4});
-  b.node("split", "split").param("chunks", 2);
-  b.node("sum", "reduce.sum");
-  b.node("seen", "test.told");
-  b.node("total", "gather.sum");
-  b.node("result", "sink.output");
-  b.edge("numbers -> split");
-  b.edge("split -> seen.chunk");
-  b.edge("split -> sum -> seen.sum");
+  PipelineBuilder b = braid_test::sums_into_join("test.told", "sum");
+  b.edge("split -> join.chunk");
   b.node("test_any", "test.any_type");
-  b.edge("split -> test_any -> seen.any");
-  b.edge("seen -> total -> result");
+  b.edge("split -> test_any -> join.any");
   told.clear();
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10);
   CHECK(told == std::vector<std::string>{"int64[] int64 ? -> int64"});
