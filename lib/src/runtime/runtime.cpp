@@ -1329,15 +1329,25 @@ class Compiler {
   void account_one_window(CompiledNode& node, const CompiledNode& source) {
     const auto fanout = static_cast<std::int64_t>(successors_.of(node.index).size());
     const auto ports = static_cast<std::int64_t>(plan(node).n_inputs);
-    const Shape shape = node.kind->shape;
-    if (ports == 0 && shape != Shape::kSource) return;  // reached by no message: none upstream
+    if (ports == 0 && node.kind->shape != Shape::kSource) return;  // reached by no message: none upstream
     const auto one = [&](std::int64_t weight) {
-      return Accounts(std::array<Account, 1>{window_account(source, weight)});
+      return weight ? Accounts(std::array<Account, 1>{window_account(source, weight)}) : Accounts();
     };
-    if ((shape == Shape::kMap || shape == Shape::kJoin) && fanout != ports) node.added = one(fanout - ports);
-    if ((shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather) && fanout)
-      node.added = one(fanout);
-    if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && ports) node.consumed = one(1);
+    assign_accounts(
+        node, [&] { return one(fanout - ports); }, [&] { return one(fanout); }, [&] { return one(1); }, ports > 0);
+  }
+
+  /// The one place that says which accounts a node's shape uses: a map's or
+  /// join's net (`net()`), a source's, flat map's or gather's out (`out()`);
+  /// a sink's, flat map's or gather's consumed on input port 0 (`in0()`,
+  /// when it has an input). Each gives the Accounts, made only when used.
+  template <class Net, class Out, class In0>
+  static void assign_accounts(CompiledNode& node, Net net, Out out, In0 in0, bool has_input) {
+    const Shape shape = node.kind->shape;
+    if (shape == Shape::kMap || shape == Shape::kJoin) node.added = net();
+    if (shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather) node.added = out();
+    if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && has_input)
+      node.consumed = in0();
   }
 
   /// Adds a tbb node running `body` as `node`'s input (and output): a
@@ -1476,12 +1486,9 @@ class Compiler {
     for (CompiledNode* x : sequenced_) plan_sequencer(*x);
     for (const auto& node : nodes_) {
       const NodePlan& plan = this->plan(*node);
-      const Shape shape = node->kind->shape;
-      if (shape == Shape::kMap || shape == Shape::kJoin) node->added = Accounts(net_of(plan));
-      if (shape == Shape::kSource || shape == Shape::kFlatMap || shape == Shape::kGather)
-        node->added = Accounts(plan.out);
-      if ((shape == Shape::kSink || shape == Shape::kFlatMap || shape == Shape::kGather) && !plan.in.empty())
-        node->consumed = Accounts(plan.in[0]);
+      assign_accounts(
+          *node, [&] { return Accounts(net_of(plan)); }, [&] { return Accounts(plan.out); },
+          [&] { return Accounts(plan.in[0]); }, !plan.in.empty());
     }
   }
 
