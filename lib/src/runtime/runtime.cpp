@@ -365,14 +365,18 @@ namespace d1 = tbb::detail::d1;  // oneTBB's task interface, as its own flow nod
 /// can move its output into the last successor) on one of its input ports,
 /// and returns, as every receiver's try_put_task does, the task to run next,
 /// SUCCESSFULLY_ENQUEUED when there is none, or nullptr when it refused the
-/// message. A tbb node's put arrives on port 0.
+/// message. A tbb node's put arrives on port 0. `ed`: the sender's task's
+/// execution data, when the sender is a braid task (a task it makes is then
+/// allocated from the thread's pool without looking the thread up: the
+/// lookup, a pthread_getspecific, was 3% of a task graph's run); nullptr
+/// from a tbb node.
 class Inlet : public flow::receiver<Message> {
  public:
   explicit Inlet(flow::graph& g) : graph_(g) {}
-  virtual d1::graph_task* take(Message&& m, std::size_t port) = 0;
+  virtual d1::graph_task* take(Message&& m, std::size_t port, d1::execution_data* ed) = 0;
 
  protected:
-  d1::graph_task* try_put_task(const Message& m) final { return take(Message(m), 0); }  // from a tbb node
+  d1::graph_task* try_put_task(const Message& m) final { return take(Message(m), 0, nullptr); }  // from a tbb node
   flow::graph& graph_reference() const final { return graph_; }
   flow::graph& graph_;
 };
@@ -430,12 +434,14 @@ class Outlets {
 
   /// Puts `m` to every successor. Returns the task to run next (the last
   /// one made); the others are spawned, as a tbb node's broadcast does.
-  d1::graph_task* put(flow::graph& g, Message&& m) const {
+  /// `ed`: the putting task's (Inlet::take).
+  d1::graph_task* put(flow::graph& g, Message&& m, d1::execution_data* ed) const {
     d1::graph_task* next = nullptr;
-    for (std::size_t i = 0; i + 1 < n_; ++i) next = d1::combine_tasks(g, next, put_copy(at(i), m));
+    for (std::size_t i = 0; i + 1 < n_; ++i) next = d1::combine_tasks(g, next, put_copy(at(i), m, ed));
     if (n_) {
       const Target& last = at(n_ - 1);
-      next = d1::combine_tasks(g, next, last.own ? last.inlet()->take(std::move(m), last.port) : put_copy(last, m));
+      next = d1::combine_tasks(g, next,
+                               last.own ? last.inlet()->take(std::move(m), last.port, ed) : put_copy(last, m, ed));
     }
     return next;
   }
@@ -457,8 +463,8 @@ class Outlets {
       return (r.*&Access::try_put_task)(m);
     }
   };
-  static d1::graph_task* put_copy(const Target& t, const Message& m) {
-    return t.own ? t.inlet()->take(Message(m), t.port) : Access::put(*t.receiver, m);
+  static d1::graph_task* put_copy(const Target& t, const Message& m, d1::execution_data* ed) {
+    return t.own ? t.inlet()->take(Message(m), t.port, ed) : Access::put(*t.receiver, m);
   }
   std::array<Target, kInline> inline_{};
   std::unique_ptr<Target[]> more_;  // a pointer, not a vector: the task node stays in 96 bytes
@@ -479,16 +485,18 @@ class TaskNode final : public Inlet {
  public:
   TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join, bool sink)
       : Inlet(g), compiler_(compiler), node_(node), join_(join), sink_(sink) {}
-  d1::graph_task* take(Message&& m, std::size_t port) override {
-    if (join_) return join_put(std::move(m), port);
-    return task_for(std::move(m));
+  d1::graph_task* take(Message&& m, std::size_t port, d1::execution_data* ed) override {
+    if (join_) return join_put(std::move(m), port, ed);
+    return task_for(ed, std::move(m));
   }
-  /// The task that runs the node on the message made of `message` (a Message, or its tag and value).
+  /// The task that runs the node on the message made of `message` (a
+  /// Message, or its tag and value); `ed` as for take().
   template <class... M>
-  d1::graph_task* task_for(M&&... message) {
+  d1::graph_task* task_for(d1::execution_data* ed, M&&... message) {
     if (!d1::is_graph_active(graph_)) return nullptr;
     d1::small_object_allocator allocator{};
-    d1::graph_task* t = allocator.new_object<Task>(graph_, allocator, *this, std::forward<M>(message)...);
+    d1::graph_task* t = ed ? allocator.new_object<Task>(*ed, graph_, allocator, *this, std::forward<M>(message)...)
+                           : allocator.new_object<Task>(graph_, allocator, *this, std::forward<M>(message)...);
     graph_.reserve_wait();  // released when the task is finalized
     return t;
   }
@@ -533,7 +541,7 @@ class TaskNode final : public Inlet {
     TaskNode& node_;
     Message message_;
   };
-  d1::graph_task* join_put(Message&& m, std::size_t port);  // Compiler::join_port_put
+  d1::graph_task* join_put(Message&& m, std::size_t port, d1::execution_data* ed);  // Compiler::join_port_put
 };
 
 /// A join's input port as a receiver of its own, for the tbb nodes that feed
@@ -541,7 +549,9 @@ class TaskNode final : public Inlet {
 class JoinPort final : public Inlet {
  public:
   JoinPort(flow::graph& g, TaskNode& join, std::size_t port) : Inlet(g), join_(join), port_(port) {}
-  d1::graph_task* take(Message&& m, std::size_t) override { return join_.take(std::move(m), port_); }
+  d1::graph_task* take(Message&& m, std::size_t, d1::execution_data* ed) override {
+    return join_.take(std::move(m), port_, ed);
+  }
 
  private:
   TaskNode& join_;
@@ -1042,7 +1052,7 @@ class Compiler {
   /// is observed as a body of its own without outputs; the one that completes
   /// the key is part of the record's body (the body node's), so a join's
   /// bodies are its messages in.
-  d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in) {
+  d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in, d1::execution_data* ed) {
     // Dropped once the run failed. A cancellation is polled by the bodies'
     // guards, not here: the sender's own body has just polled it.
     if (ctx_.failed.load(std::memory_order_acquire)) return d1::SUCCESSFULLY_ENQUEUED;
@@ -1050,7 +1060,7 @@ class Compiler {
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
       Value record = join_arrive(*node.join, port, in, ctx_.open);
-      if (!record.empty()) return node.task->task_for(in.tag, std::move(record));
+      if (!record.empty()) return node.task->task_for(ed, in.tag, std::move(record));
     } catch (...) {
       fail(node, tag);
       if (observer_) observe_arrival(node, tag, begin_ns, true);
@@ -1069,14 +1079,14 @@ class Compiler {
   /// what it calls (map_step, sink_step, guard), are inlined into the task by
   /// force: GCC's own choice moved with the size of this file, and a task
   /// that called one of them out of line ran up to 30 instructions more.
-  [[gnu::always_inline]] d1::graph_task* run_task(CompiledNode& n, const Message& in) {
+  [[gnu::always_inline]] d1::graph_task* run_task(CompiledNode& n, const Message& in, d1::execution_data& ed) {
     if (n.task->sink()) {
       sink_step(n, in);
       return nullptr;
     }
     Message out = map_step(n, in);
     if (out.value.empty()) return nullptr;  // the body failed, or was skipped: the run is stopping
-    return n.task->outlets.put(ctx_.graph, std::move(out));
+    return n.task->outlets.put(ctx_.graph, std::move(out), &ed);
   }
 
   /// A map's, or a join body's, work on one message (a join's is a record):
@@ -1597,13 +1607,13 @@ class Compiler {
   friend class TaskNode;  // run_task, join_port_put
 };
 
-d1::graph_task* TaskNode::join_put(Message&& m, std::size_t port) {
-  return compiler_.join_port_put(node_, port, std::move(m));
+d1::graph_task* TaskNode::join_put(Message&& m, std::size_t port, d1::execution_data* ed) {
+  return compiler_.join_port_put(node_, port, std::move(m), ed);
 }
 
 d1::task* TaskNode::Task::execute(d1::execution_data& ed) {
   node_.outlets.prefetch();
-  d1::graph_task* next = node_.compiler_.run_task(node_.node_, message_);
+  d1::graph_task* next = node_.compiler_.run_task(node_.node_, message_, ed);
   if (next == d1::SUCCESSFULLY_ENQUEUED)
     next = nullptr;
   else if (next)
