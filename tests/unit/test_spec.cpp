@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include "problems.hpp"
 #include "spec/id_index.hpp"
+#include "spec/same_text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -676,6 +677,28 @@ TEST_CASE("IdIndex: ids of every length up to 24, alike but in one character, ar
   CHECK(index.find("") == braid::detail::IdIndex::kNone);
   CHECK(index.find("ba") == 2);  // b, a, ba, aa, ab, ...
   CHECK(index.find("ab") == 4);
+}
+
+TEST_CASE("same_text: names of every length up to 24 that differ in one character, or in length, differ") {
+  // Up to 16 characters are compared in fixed-size loads (two of 8, two of
+  // 4, or three bytes), longer ones by memcmp: every length takes one path.
+  for (std::size_t length = 0; length <= 24; ++length) {
+    const std::string a(length, 'a');
+    const std::string copy(a.data(), a.size());  // equal, in another buffer
+    CHECK_MESSAGE(braid::detail::same_text(a, copy), length);
+    CHECK_FALSE(braid::detail::same_text(a, a + "a"));
+    CHECK_FALSE(braid::detail::same_text(a + "a", a));
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string b = a;
+      b[at] = 'b';
+      CHECK_MESSAGE(!braid::detail::same_text(a, b), length, " differing at ", at);
+      CHECK_MESSAGE(!braid::detail::same_text(b, a), length, " differing at ", at);
+    }
+  }
+  // Views into a longer text compare only their own characters.
+  const std::string text = "in0in1in0";
+  CHECK(braid::detail::same_text(std::string_view(text).substr(0, 3), std::string_view(text).substr(6, 3)));
+  CHECK_FALSE(braid::detail::same_text(std::string_view(text).substr(0, 3), std::string_view(text).substr(3, 3)));
 }
 
 TEST_CASE("check: ids and edges of a pipeline longer than the lookups look ahead") {

@@ -31,6 +31,7 @@
 
 #include "runtime/stream.hpp"
 #include "spec/recent.hpp"
+#include "spec/same_text.hpp"
 #include "spec/validated.hpp"
 
 #include <oneapi/tbb/concurrent_vector.h>
@@ -1428,7 +1429,7 @@ class Compiler {
   FieldNames join_names(const std::vector<PortSpec>& ports) {
     const FieldNames* kept = join_names_.find([&](const FieldNames& known) {
       bool same = known.size() == ports.size();
-      for (std::size_t i = 0; same && i < ports.size(); ++i) same = ports[i].name == known[i];
+      for (std::size_t i = 0; same && i < ports.size(); ++i) same = detail::same_text(ports[i].name, known[i]);
       return same;
     });
     if (kept) return *kept;

@@ -4,6 +4,8 @@
 
 #include <braid/spec.hpp>
 
+#include "spec/same_text.hpp"
+
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -109,7 +111,7 @@ class IdIndex {
         slot = Slot{h, index};
         return true;
       }
-      if (slot.hash == h && nodes_[slot.index].id == id) return false;
+      if (slot.hash == h && same_text(nodes_[slot.index].id, id)) return false;
     }
   }
 
@@ -117,7 +119,7 @@ class IdIndex {
     for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
       const Slot& slot = slots_[s];
       if (slot.index == kNone) return kNone;
-      if (slot.hash == h && nodes_[slot.index].id == id) return slot.index;
+      if (slot.hash == h && same_text(nodes_[slot.index].id, id)) return slot.index;
     }
   }
 

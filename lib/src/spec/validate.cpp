@@ -27,6 +27,7 @@
 #include "spec/id_index.hpp"
 #include "spec/ids.hpp"
 #include "spec/recent.hpp"
+#include "spec/same_text.hpp"
 #include "spec/validated.hpp"
 
 #include <algorithm>
@@ -334,7 +335,8 @@ class Checker {
   /// are of a few kinds, and a compare or two of a name is cheaper than the
   /// registry's lookup (half a dozen of them, in a tree as big as the registry).
   const Kind* find_kind(const std::string& name) {
-    if (const Kind* const* kept = recent_kinds_.find([&](const Kind* k) { return k->name == name; })) return *kept;
+    if (const Kind* const* kept = recent_kinds_.find([&](const Kind* k) { return detail::same_text(k->name, name); }))
+      return *kept;
     const Kind* k = registry_.find(name);
     if (k) recent_kinds_.keep(k);
     return k;
@@ -427,7 +429,7 @@ class Checker {
     const auto& outputs = n.kind->outputs;
     if (outputs.empty()) {
       report(edge_pointer(e), "unknown-port", n.title() + " has no output port");
-    } else if (!end.port.empty() && end.port != outputs.front().name) {
+    } else if (!end.port.empty() && !detail::same_text(end.port, outputs.front().name)) {
       report(edge_pointer(e), "unknown-port",
              n.title() + " has no output port '" + end.port + "'" + port_hint(end.port, outputs, "output"));
     }
@@ -449,7 +451,7 @@ class Checker {
       return kNone;
     }
     for (std::size_t i = 0; i < inputs.size(); ++i)
-      if (inputs[i].name == end.port) return i;
+      if (detail::same_text(inputs[i].name, end.port)) return i;
     report(edge_pointer(e), "unknown-port",
            n.title() + " has no input port '" + end.port + "'" + port_hint(end.port, inputs, "input"));
     return kNone;
