@@ -24,11 +24,11 @@ namespace bench {
 /// Has the C library's allocator finish the work that the frees before left
 /// it: glibc keeps small freed blocks in "fast bins", merged with their
 /// neighbours (malloc_consolidate) only at the next large request. Without
-/// this, a variant paid for the blocks the variant before it freed: braid's
-/// validation, whose first request is large, merged raw tbb::flow's
-/// teardown's thousands of blocks, about a tenth of braid's time to build
-/// and run a 1,000-node graph once, and raw tbb::flow, whose requests are
-/// small, never paid for braid's.
+/// this, a variant paid for the blocks the variant before it freed: at
+/// 1,000 nodes braid's validation, whose first request is large, merged raw
+/// tbb::flow's teardown's thousands of blocks (about a tenth of braid's time
+/// to build and run the graph once); at 10,000, raw tbb::flow's first large
+/// request merged braid's.
 inline void settle_heap() {
   void* volatile block = std::malloc(4096);  // past the small sizes: glibc merges the fast bins first
   std::free(block);
