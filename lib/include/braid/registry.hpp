@@ -102,8 +102,10 @@ struct NodeConfig {
   const Params& params;   ///< its validated parameters; valid during the factory call only: copy what the body needs
   /// Types arriving on each input port, in port order, as validation inferred
   /// them (nullptr: not known before run time, as after a kind whose output
-  /// accepts several types and infers none).
-  std::vector<const Type*> input_types;
+  /// accepts several types and infers none). Valid during the factory call
+  /// only, as `params`: the runtime passes one list it refills node after
+  /// node (a list made per node cost a malloc and a free each).
+  const std::vector<const Type*>& input_types;
   /// The type the output port was inferred to carry (nullptr: none or unknown).
   const Type* output_type = nullptr;
 };

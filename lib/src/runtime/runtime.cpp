@@ -1394,14 +1394,11 @@ class Compiler {
     if (!node.kind->make) return;  // a join without a body
     const NodeSpec& ns = *node.spec;
     try {
-      // What the factory is told, made for the call: a node kept one from
-      // build to teardown, its vector of types a block of its own.
-      const std::size_t at = ports_at_[node.index];
-      const NodeConfig config{
-          ns.id, ns.params,
-          std::vector<const Type*>(port_types_.begin() + static_cast<std::ptrdiff_t>(at),
-                                   port_types_.begin() + static_cast<std::ptrdiff_t>(ports_at_[node.index + 1])),
-          out_types_[node.index]};
+      // What the factory is told, made for the call (a node kept one from
+      // build to teardown); its types in one list refilled per node.
+      const auto types = port_types_.begin() + static_cast<std::ptrdiff_t>(ports_at_[node.index]);
+      told_types_.assign(types, types + static_cast<std::ptrdiff_t>(ports_at_[node.index + 1] - ports_at_[node.index]));
+      const NodeConfig config{ns.id, ns.params, told_types_, out_types_[node.index]};
       node.body = node.kind->make(config);
       if (!node.body) throw Error("the kind's factory made no body");
     } catch (...) {
@@ -1591,6 +1588,7 @@ class Compiler {
   std::vector<const Type*> port_types_;
   std::vector<std::size_t> ports_at_{0};
   std::vector<const Type*> out_types_;
+  std::vector<const Type*> told_types_;     // NodeConfig::input_types of the node whose body make_body() makes
   std::vector<CompiledNode*> unaccounted_;  // compiled before the one source: accounted when it is
   // Subsets of the nodes, so that what runs after each run does not visit every node:
   std::vector<CompiledNode*> gathers_;  // in topological order
