@@ -618,44 +618,52 @@ TEST_CASE("check: edges") {
 
 TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
   // More ids than the index looks ahead (16), with repeats and unknowns at
-  // the start, the middle and the end.
-  std::vector<braid::NodeSpec> nodes(300);
-  for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].id = "n" + std::to_string(i);
-  nodes[3].id = "n0";
-  nodes[150].id = "n7";
-  nodes[299].id = "n298";
-  braid::detail::IdIndex index(nodes);
-  const std::vector<bool> added = index.insert_all();
-  for (std::size_t i = 0; i < nodes.size(); ++i) CHECK_MESSAGE(added[i] == (i != 3 && i != 150 && i != 299), i);
+  // the start, the middle and the end; in an index small enough to look
+  // nothing up ahead (300 nodes), and in one that does (5,000).
+  for (const std::size_t size : {std::size_t{300}, std::size_t{5000}}) {
+    CAPTURE(size);
+    std::vector<braid::NodeSpec> nodes(size);
+    for (std::size_t i = 0; i < nodes.size(); ++i) nodes[i].id = "n" + std::to_string(i);
+    nodes[3].id = "n0";
+    nodes[size / 2].id = "n7";
+    nodes[size - 1].id = "n" + std::to_string(size - 2);
+    braid::detail::IdIndex index(nodes);
+    const std::vector<bool> added = index.insert_all();
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      CHECK_MESSAGE(added[i] == (i != 3 && i != size / 2 && i != size - 1), i);
 
-  for (std::size_t n : {0, 1, 15, 16, 17, 33, 600}) {
-    std::vector<std::string> ids;
-    for (std::size_t k = 0; k < n; ++k)
-      ids.push_back(k % 5 == 4 ? "x" + std::to_string(k) : "n" + std::to_string((k * 7) % 300));
-    const std::vector<std::size_t> found = index.find_all(n, [&](std::size_t k) -> std::string_view { return ids[k]; });
-    REQUIRE(found.size() == n);
-    for (std::size_t k = 0; k < n; ++k) {
-      CHECK_MESSAGE(found[k] == index.find(ids[k]), ids[k]);
-      if (ids[k][0] == 'x') CHECK(found[k] == braid::detail::IdIndex::kNone);
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+                          std::size_t{33}, 2 * size}) {
+      std::vector<std::string> ids;
+      for (std::size_t k = 0; k < n; ++k)
+        ids.push_back(k % 5 == 4 ? "x" + std::to_string(k) : "n" + std::to_string((k * 7) % size));
+      const std::vector<std::size_t> found =
+          index.find_all(n, [&](std::size_t k) -> std::string_view { return ids[k]; });
+      REQUIRE(found.size() == n);
+      for (std::size_t k = 0; k < n; ++k) {
+        CHECK_MESSAGE(found[k] == index.find(ids[k]), ids[k]);
+        if (ids[k][0] == 'x') CHECK(found[k] == braid::detail::IdIndex::kNone);
+      }
     }
-  }
-  CHECK(index.find("n0") == 0);
-  CHECK(index.find("n3") == braid::detail::IdIndex::kNone);  // its node took the id n0
-  CHECK(index.find("n298") == 298);
+    CHECK(index.find("n0") == 0);
+    CHECK(index.find("n3") == braid::detail::IdIndex::kNone);  // its node took the id n0
+    CHECK(index.find("n" + std::to_string(size - 2)) == size - 2);
+    CHECK(index.find("n" + std::to_string(size - 1)) == braid::detail::IdIndex::kNone);
 
-  std::vector<braid::EdgeSpec> edges(40);
-  for (std::size_t e = 0; e < edges.size(); ++e) {
-    edges[e].from.node = "n" + std::to_string(e);
-    edges[e].to.node = e == 39 ? "nowhere" : "n" + std::to_string(e + 100);
+    std::vector<braid::EdgeSpec> edges(40);
+    for (std::size_t e = 0; e < edges.size(); ++e) {
+      edges[e].from.node = "n" + std::to_string(e);
+      edges[e].to.node = e == 39 ? "nowhere" : "n" + std::to_string(e + 100);
+    }
+    const std::vector<std::size_t> ends = index.ends(edges);
+    REQUIRE(ends.size() == 80);
+    CHECK(ends[0] == 0);
+    CHECK(ends[1] == 100);
+    CHECK(ends[2 * 3] == braid::detail::IdIndex::kNone);
+    CHECK(ends[2 * 38 + 1] == 138);
+    CHECK(ends[2 * 39] == 39);
+    CHECK(ends[2 * 39 + 1] == braid::detail::IdIndex::kNone);
   }
-  const std::vector<std::size_t> ends = index.ends(edges);
-  REQUIRE(ends.size() == 80);
-  CHECK(ends[0] == 0);
-  CHECK(ends[1] == 100);
-  CHECK(ends[2 * 3] == braid::detail::IdIndex::kNone);
-  CHECK(ends[2 * 38 + 1] == 138);
-  CHECK(ends[2 * 39] == 39);
-  CHECK(ends[2 * 39 + 1] == braid::detail::IdIndex::kNone);
 }
 
 TEST_CASE("IdIndex: ids of every length up to 24, alike but in one character, are all told apart") {
@@ -721,12 +729,20 @@ TEST_CASE("check: ids and edges of a pipeline longer than the lookups look ahead
                                         "[unknown-node] /edges/1: unknown node 'zzzz'"}));
 }
 
-TEST_CASE("check: dynamic_inputs is asked once for nodes of a kind whose params are the same") {
-  static int asked = 0;
+TEST_CASE("check: the params of nodes of a kind whose params are the same are checked, and give ports, once") {
+  static int asked = 0, checked = 0, crossed = 0;
   Registry r = test_registry();
   Kind k = kind("counted", Shape::kJoin, {}, {port("out")});
-  k.params.push_back(braid::param::custom("ports", "an array of port names", "input ports", "", true, {}));
+  k.params.push_back(braid::param::custom("ports", "an array of port names", "input ports", "", true,
+                                          [](const nlohmann::json& v) -> std::string {
+                                            ++checked;
+                                            return v.is_array() ? "" : "must be an array";
+                                          }));
   k.params.push_back(braid::param::number("w", "a weight", 1.0));
+  k.check_params = [](const Params&) {
+    ++crossed;
+    return std::vector<std::pair<std::string, std::string>>{};
+  };
   k.dynamic_inputs = [](const Params& p) {
     ++asked;
     std::vector<PortSpec> ports;
@@ -749,10 +765,25 @@ TEST_CASE("check: dynamic_inputs is asked once for nodes of a kind whose params 
   }
   b.edge("numbers -> j3.c");
   b.edge("numbers -> j1.c");  // j1 shares j2's ports, not j3's
-  asked = 0;
+  asked = checked = crossed = 0;
   CHECK(render(braid::check(b.build(), r)) ==
         lines({"[unknown-port] /edges/19: node 'j1' (counted) has no input port 'c' (input ports: a, b)"}));
-  CHECK(asked == 4);  // [a, b]; [a, b, c]; [a, b] with w 2; [a, b] with w 2.0
+  // [a, b]; [a, b, c]; [a, b] with w 2; [a, b] with w 2.0
+  CHECK(asked == 4);
+  CHECK(checked == 4);
+  CHECK(crossed == 4);
+
+  // Params with a problem are checked, and reported, at every node that has them.
+  b.node("bad1", "counted").param("ports", std::string("ab"));
+  b.node("bad2", "counted").param("ports", std::string("ab"));
+  b.edge("bad1 -> out_bad").edge("bad2 -> out_bad2");
+  b.node("out_bad", "sink.output").node("out_bad2", "sink.output");
+  asked = checked = crossed = 0;
+  CHECK(render(braid::check(b.build(), r)) ==
+        lines({"[bad-param] /nodes/bad1/params/ports: must be an array",
+               "[bad-param] /nodes/bad2/params/ports: must be an array",
+               "[unknown-port] /edges/19: node 'j1' (counted) has no input port 'c' (input ports: a, b)"}));
+  CHECK(checked == 6);
 }
 
 TEST_CASE("check: unconnected ports") {

@@ -70,7 +70,9 @@ struct ParamSpec {
   std::string default_json;
   bool required = false;  ///< a node of this kind must give it (validation reports its absence)
   /// Checks a given value: returns "" when it fits, else the complaint that
-  /// follows the pointer ("must be a positive integer, got -3").
+  /// follows the pointer ("must be a positive integer, got -3"). A function
+  /// of the value alone: validation checks the params of nodes of one kind
+  /// whose params are the same once.
   std::function<std::string(const nlohmann::json& value)> check;
 };
 
@@ -200,6 +202,7 @@ struct Kind {
   std::function<std::vector<PortSpec>(const Params&)> dynamic_inputs;
   /// Optional: checks that involve several parameters; returns problems as
   /// (pointer suffix below the node's params, message), e.g. {"", "give chunks or grain, not both"}.
+  /// A function of the params alone, as `ParamSpec::check` is.
   std::function<std::vector<std::pair<std::string, std::string>>(const Params&)> check_params;
   /// Optional: the output type given the params and the types arriving on each
   /// input (nullptr where unknown). Returns nullptr and sets `error` when the

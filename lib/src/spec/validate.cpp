@@ -71,6 +71,8 @@ std::string suggestion(std::string_view word, const std::vector<std::string>& ca
   return close.empty() ? otherwise : " (did you mean '" + close.front() + "'?)";
 }
 
+const std::vector<PortSpec> kNoPorts;  // a node's whose ports are not known
+
 struct NodeInfo {
   const NodeSpec* spec = nullptr;
   const Kind* kind = nullptr;  // nullptr: unknown, so are its ports and types
@@ -86,10 +88,7 @@ struct NodeInfo {
 
   // "node 'stats' (join)"
   std::string title() const { return "node '" + spec->id + "' (" + spec->kind + ")"; }
-  const std::vector<PortSpec>& inputs() const {
-    static const std::vector<PortSpec> none;
-    return input_list ? *input_list : none;
-  }
+  const std::vector<PortSpec>& inputs() const { return input_list ? *input_list : kNoPorts; }
   // "/nodes/ID", made when a problem is reported (not for every node)
   std::string pointer() const { return child("/nodes", spec->id); }
 };
@@ -228,6 +227,17 @@ class Checker {
       n.param_problems = true;
       return;
     }
+    // The same params as an earlier node of this kind whose params had no
+    // problem: every check below is a function of the kind and the params
+    // (ParamSpec::check, Kind::check_params, Kind::dynamic_inputs), so they
+    // pass again, and give the same ports. A task graph's joins, or a
+    // generated pipeline's nodes, have a handful of params between them.
+    if (const KnownParams* known = recent_params_.find(
+            [&](const KnownParams& k) { return k.kind == &kind && same_json(*k.params, params.json()); })) {
+      n.input_list = known->ports;
+      n.inputs_known = true;
+      return;
+    }
     for (const auto& [name, value] : params.json().items()) {
       auto it = std::find_if(kind.params.begin(), kind.params.end(),
                              [&, &key = name](const ParamSpec& p) { return p.name == key; });
@@ -256,29 +266,20 @@ class Checker {
     n.param_problems = problems_.size() != before;
 
     try {
-      // not copied: most kinds' ports do not depend on params
-      n.input_list = kind.dynamic_inputs ? &ports_for(kind, params, !n.param_problems) : &kind.inputs;
+      if (kind.dynamic_inputs) {
+        port_lists_.push_back(std::make_unique<std::vector<PortSpec>>(kind.dynamic_inputs(params)));
+        n.input_list = port_lists_.back().get();
+      } else {
+        n.input_list = &kind.inputs;  // not copied: most kinds' ports do not depend on params
+      }
       n.inputs_known = true;
+      // Params with a problem are never taken for another node's: a bad one
+      // may make a check or dynamic_inputs throw, which must be seen.
+      if (!n.param_problems) recent_params_.keep({&kind, &params.json(), n.input_list});
     } catch (const std::exception& e) {
       if (!n.param_problems) report(base(), "bad-param", e.what());
       n.param_problems = true;
     }
-  }
-
-  // The ports `kind`'s dynamic_inputs gives for `params`. It is a function
-  // of the params alone (Kind::dynamic_inputs), so nodes of one kind whose
-  // params are the same share one list, the last few kept: a task graph's
-  // joins have a handful between them. `reuse`: params without problems
-  // (a bad one may make dynamic_inputs throw, which must be seen).
-  const std::vector<PortSpec>& ports_for(const Kind& kind, const Params& params, bool reuse) {
-    const KnownPorts* known = reuse ? recent_ports_.find([&](const KnownPorts& k) {
-      return k.kind == &kind && same_json(*k.params, params.json());
-    })
-                                    : nullptr;
-    if (known) return *known->ports;
-    port_lists_.push_back(std::make_unique<std::vector<PortSpec>>(kind.dynamic_inputs(params)));
-    if (reuse) recent_ports_.keep({&kind, &params.json(), port_lists_.back().get()});
-    return *port_lists_.back();
   }
 
   // Equal, and of the same types throughout (nlohmann's == takes 2 and 2.0
@@ -745,12 +746,12 @@ class Checker {
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
   detail::Recent<const Kind*, 8> recent_kinds_;                          // find_kind()'s
-  struct KnownPorts {
+  struct KnownParams {  // a kind and params without problems, and the ports they gave
     const Kind* kind = nullptr;
     const nlohmann::json* params = nullptr;  // a node's, in the spec
     const std::vector<PortSpec>* ports = nullptr;
   };
-  detail::Recent<KnownPorts, 4> recent_ports_;                           // ports_for()'s
+  detail::Recent<KnownParams, 4> recent_params_;                         // check_params()'s
   std::vector<std::unique_ptr<std::vector<PortSpec>>> port_lists_;       // what dynamic_inputs gave
   detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
