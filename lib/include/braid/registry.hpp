@@ -100,7 +100,7 @@ std::string describe(const nlohmann::json& value);
 
 /// What a factory is told about the node it makes.
 struct NodeConfig {
-  std::string id;         ///< the node's id
+  const std::string& id;  ///< the node's id; valid during the factory call only, as the rest: copy what the body keeps
   const Params& params;   ///< its validated parameters; valid during the factory call only: copy what the body needs
   /// Types arriving on each input port, in port order, as validation inferred
   /// them (nullptr: not known before run time, as after a kind whose output
