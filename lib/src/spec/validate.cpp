@@ -286,20 +286,38 @@ class Checker {
   // for equal). Params nested deeper than `depth` are taken for different:
   // their node asks dynamic_inputs itself, and no input recurses deep.
   static bool same_json(const nlohmann::json& a, const nlohmann::json& b, int depth = 8) {
+    using json = nlohmann::json;
     if (a.type() != b.type() || depth == 0) return false;
-    if (a.is_object()) {
-      if (a.size() != b.size()) return false;
-      for (auto x = a.begin(), y = b.begin(); x != a.end(); ++x, ++y)
-        if (x.key() != y.key() || !same_json(*x, *y, depth - 1)) return false;
-      return true;
+    // What each value holds, compared as such: nlohmann's iterators and its
+    // == cost a node of a task graph more than the checks they spared.
+    switch (a.type()) {
+      case json::value_t::object: {
+        const auto& x = a.get_ref<const json::object_t&>();
+        const auto& y = b.get_ref<const json::object_t&>();
+        if (x.size() != y.size()) return false;
+        for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j)
+          if (!detail::same_text(i->first, j->first) || !same_json(i->second, j->second, depth - 1)) return false;
+        return true;
+      }
+      case json::value_t::array: {
+        const auto& x = a.get_ref<const json::array_t&>();
+        const auto& y = b.get_ref<const json::array_t&>();
+        if (x.size() != y.size()) return false;
+        for (std::size_t i = 0; i < x.size(); ++i)
+          if (!same_json(x[i], y[i], depth - 1)) return false;
+        return true;
+      }
+      case json::value_t::string:
+        return detail::same_text(a.get_ref<const json::string_t&>(), b.get_ref<const json::string_t&>());
+      case json::value_t::number_integer:
+        return a.get_ref<const json::number_integer_t&>() == b.get_ref<const json::number_integer_t&>();
+      case json::value_t::number_unsigned:
+        return a.get_ref<const json::number_unsigned_t&>() == b.get_ref<const json::number_unsigned_t&>();
+      case json::value_t::boolean:
+        return a.get_ref<const json::boolean_t&>() == b.get_ref<const json::boolean_t&>();
+      default:
+        return a == b;  // null, floating point (NaN is never the same), binary
     }
-    if (a.is_array()) {
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i)
-        if (!same_json(a[i], b[i], depth - 1)) return false;
-      return true;
-    }
-    return a == b;
   }
 
   void check_concurrency(const NodeInfo& n) {
@@ -751,7 +769,7 @@ class Checker {
     const nlohmann::json* params = nullptr;  // a node's, in the spec
     const std::vector<PortSpec>* ports = nullptr;
   };
-  detail::Recent<KnownParams, 4> recent_params_;                         // check_params()'s
+  detail::Recent<KnownParams, 8> recent_params_;                         // check_params()'s
   std::vector<std::unique_ptr<std::vector<PortSpec>>> port_lists_;       // what dynamic_inputs gave
   detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
