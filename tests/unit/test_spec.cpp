@@ -765,13 +765,15 @@ TEST_CASE("check: the params of nodes of a kind whose params are the same are ch
   }
   b.edge("numbers -> j3.c");
   b.edge("numbers -> j1.c");  // j1 shares j2's ports, not j3's
+  b.node("j7", "counted").param("ports", std::vector<std::string>{"a", "x"});  // as long as [a, b], not the same
+  b.node("out_j7", "sink.output").edge("numbers -> j7.a").edge("numbers -> j7.x").edge("j7 -> out_j7");
   asked = checked = crossed = 0;
   CHECK(render(braid::check(b.build(), r)) ==
         lines({"[unknown-port] /edges/19: node 'j1' (counted) has no input port 'c' (input ports: a, b)"}));
-  // [a, b]; [a, b, c]; [a, b] with w 2; [a, b] with w 2.0
-  CHECK(asked == 4);
-  CHECK(checked == 4);
-  CHECK(crossed == 4);
+  // [a, b]; [a, b, c]; [a, b] with w 2; [a, b] with w 2.0; [a, x]
+  CHECK(asked == 5);
+  CHECK(checked == 5);
+  CHECK(crossed == 5);
 
   // Params with a problem are checked, and reported, at every node that has them.
   b.node("bad1", "counted").param("ports", std::string("ab"));
@@ -783,7 +785,7 @@ TEST_CASE("check: the params of nodes of a kind whose params are the same are ch
         lines({"[bad-param] /nodes/bad1/params/ports: must be an array",
                "[bad-param] /nodes/bad2/params/ports: must be an array",
                "[unknown-port] /edges/19: node 'j1' (counted) has no input port 'c' (input ports: a, b)"}));
-  CHECK(checked == 6);
+  CHECK(checked == 7);
 }
 
 TEST_CASE("check: unconnected ports") {
