@@ -56,6 +56,7 @@
 #include <optional>
 #include <typeinfo>
 #include <unordered_map>
+#include <utility>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -762,7 +763,17 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
 /// and into each other). A block of many nodes asks Linux for transparent
 /// huge pages (madvise): a graph of 100,000 nodes then takes a few dozen page
 /// faults to build instead of tens of thousands, and its runs miss the TLB
-/// less. Where the kernel says no, the block is ordinary memory.
+/// less. Where the kernel says no, the block is ordinary memory. Such a block
+/// (4 MiB and more: graphs of over 7,000 nodes) is kept when its graph is
+/// torn down, the largest one, for the next graph built in the process that
+/// fits in it: the kernel cleared every huge page of a fresh block as the
+/// nodes were made (at 100,000 nodes, 58 MB, a tenth of validating,
+/// building, running and tearing down the graph once). The kept block is
+/// marked MADV_FREE: the kernel takes its pages back if memory runs short (a
+/// page it took comes back cleared when written). Under AddressSanitizer
+/// none is kept, so that it sees every node's lifetime. Smaller blocks are
+/// glibc's to keep or not: kept by braid, they left glibc's heuristics
+/// mapping and unmapping other blocks at every build.
 class NodeArray {
  public:
   NodeArray() = default;
@@ -772,12 +783,15 @@ class NodeArray {
     void* p;
     if (bytes >= kHugeFrom) {
       huge_ = true;
-      bytes = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-      raw_ = ::operator new(bytes, std::align_val_t(kHugePage));
-      p = raw_;
+      bytes_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+      raw_ = take_kept(bytes_);
+      if (!raw_) {
+        raw_ = ::operator new(bytes_, std::align_val_t(kHugePage));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
+        madvise(raw_, bytes_, MADV_HUGEPAGE);  // a hint: failing is harmless
 #endif
+      }
+      p = raw_;
     } else {
       // Aligned by hand: an aligned operator new (memalign) of a block this
       // size made glibc return its memory to the system at every free, so
@@ -794,7 +808,7 @@ class NodeArray {
     if (!data_) return;
     for (std::size_t i = n_; i-- > 0;) data_[i].~CompiledNode();
     if (huge_)
-      ::operator delete(raw_, std::align_val_t(kHugePage));
+      keep(raw_, bytes_);
     else
       ::operator delete(raw_);
   }
@@ -804,6 +818,7 @@ class NodeArray {
     std::swap(n_, other.n_);
     std::swap(raw_, other.raw_);
     std::swap(huge_, other.huge_);
+    std::swap(bytes_, other.bytes_);
     return *this;
   }
   CompiledNode& operator[](std::size_t i) { return data_[i]; }
@@ -815,6 +830,39 @@ class NodeArray {
   std::size_t n_ = 0;
   void* raw_ = nullptr;  // what was allocated
   bool huge_ = false;    // raw_ is 2 MiB-aligned (operator new with that alignment)
+  std::size_t bytes_ = 0;  // raw_'s size, when huge_
+
+  // The block of huge pages kept from graph to graph.
+  struct Kept {
+    std::mutex mutex;
+    void* raw = nullptr;
+    std::size_t bytes = 0;
+  };
+  static Kept& kept() {
+    static Kept* k = new Kept;  // never destroyed: a graph may be torn down during static destruction
+    return *k;
+  }
+  static void* take_kept(std::size_t bytes) {
+    Kept& k = kept();
+    std::lock_guard<std::mutex> lock(k.mutex);
+    if (!k.raw || k.bytes < bytes) return nullptr;
+    k.bytes = 0;
+    return std::exchange(k.raw, nullptr);
+  }
+  static void keep(void* raw, std::size_t bytes) noexcept {
+    if (detail::pool_keeps_blocks()) {
+#if defined(__linux__) && defined(MADV_FREE)
+      madvise(raw, bytes, MADV_FREE);  // the kernel may take the pages back; before another thread may take the block
+#endif
+      Kept& k = kept();
+      std::lock_guard<std::mutex> lock(k.mutex);
+      if (bytes > k.bytes) {
+        std::swap(raw, k.raw);
+        std::swap(bytes, k.bytes);
+      }
+    }
+    if (raw) ::operator delete(raw, std::align_val_t(kHugePage));
+  }
 };
 
 class Compiler {
