@@ -839,14 +839,9 @@ class NodeArray {
     void* p;
     if (bytes >= kHugeFrom) {
       huge_ = true;
-      bytes_ = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+      bytes_ = (bytes + huge::kPage - 1) / huge::kPage * huge::kPage;
       raw_ = take_kept(bytes_);
-      if (!raw_) {
-        raw_ = ::operator new(bytes_, std::align_val_t(kHugePage));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        madvise(raw_, bytes_, MADV_HUGEPAGE);  // a hint: failing is harmless
-#endif
-      }
+      if (!raw_) raw_ = huge::allocate(bytes_);
       p = raw_;
     } else {
       // Aligned by hand: an aligned operator new (memalign) of a block this
@@ -880,8 +875,7 @@ class NodeArray {
   CompiledNode& operator[](std::size_t i) { return data_[i]; }
 
  private:
-  static constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  static constexpr std::size_t kHugeFrom = 2 * kHugePage;  // smaller blocks stay ordinary memory
+  static constexpr std::size_t kHugeFrom = 2 * huge::kPage;  // smaller blocks stay ordinary memory
   CompiledNode* data_ = nullptr;  // in raw_, line-aligned
   std::size_t n_ = 0;
   void* raw_ = nullptr;  // what was allocated
@@ -917,7 +911,7 @@ class NodeArray {
         std::swap(bytes, k.bytes);
       }
     }
-    if (raw) ::operator delete(raw, std::align_val_t(kHugePage));
+    if (raw) huge::deallocate(raw, bytes);
   }
 };
 
