@@ -284,7 +284,7 @@ class Checker {
 
   // Equal, and of the same types throughout (nlohmann's == takes 2 and 2.0
   // for equal). Params nested deeper than `depth` are taken for different:
-  // their node asks dynamic_inputs itself, and no input recurses deep.
+  // their node is checked on its own, and no input recurses deep.
   static bool same_json(const nlohmann::json& a, const nlohmann::json& b, int depth = 8) {
     using json = nlohmann::json;
     if (a.type() != b.type() || depth == 0) return false;
