@@ -636,7 +636,8 @@ struct NodePlan {
 /// Memory for a big graph's build-time arrays: a block of 2 MiB or more in
 /// transparent huge pages where the kernel gives them (madvise), a smaller
 /// one operator new's. A 100,000-node graph's plans (40 MB) were faulted in
-/// 4 KiB page by page, ten thousand page faults per build.
+/// 4 KiB page by page: a build of the 99,856-node wavefront took 8,054 page
+/// faults, and takes 544.
 namespace huge {
 constexpr std::size_t kPage = std::size_t{2} << 20;
 
@@ -823,8 +824,8 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
 /// (4 MiB and more: graphs of over 7,000 nodes) is kept when its graph is
 /// torn down, the largest one, for the next graph built in the process that
 /// fits in it: the kernel cleared every huge page of a fresh block as the
-/// nodes were made (at 100,000 nodes, 58 MB, a tenth of validating,
-/// building, running and tearing down the graph once). The kept block is
+/// nodes were made (at 100,000 nodes, 58 MB: 4% of validating, building,
+/// running and tearing down the graph once). The kept block is
 /// marked MADV_FREE: the kernel takes its pages back if memory runs short (a
 /// page it took comes back cleared when written). Under AddressSanitizer
 /// none is kept, so that it sees every node's lifetime. Smaller blocks are
