@@ -617,8 +617,8 @@ TEST_CASE("check: edges") {
 }
 
 TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
-  // More ids than the index looks ahead (16), with repeats and unknowns at
-  // the start, the middle and the end; in an index small enough to look
+  // More ids than the index looks ahead (16, and 64 for the ids' own
+  // lines), with repeats and unknowns at the start, the middle and the end; in an index small enough to look
   // nothing up ahead (300 nodes), and in one that does (5,000).
   for (const std::size_t size : {std::size_t{300}, std::size_t{5000}}) {
     CAPTURE(size);
@@ -632,18 +632,26 @@ TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
     for (std::size_t i = 0; i < nodes.size(); ++i)
       CHECK_MESSAGE(added[i] == (i != 3 && i != size / 2 && i != size - 1), i);
 
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
-                          std::size_t{33}, 2 * size}) {
-      std::vector<std::string> ids;
-      for (std::size_t k = 0; k < n; ++k)
-        ids.push_back(k % 5 == 4 ? "x" + std::to_string(k) : "n" + std::to_string((k * 7) % size));
-      const std::vector<std::size_t> found =
-          index.find_all(n, [&](std::size_t k) -> std::string_view { return ids[k]; });
-      REQUIRE(found.size() == n);
-      for (std::size_t k = 0; k < n; ++k) {
-        CHECK_MESSAGE(found[k] == index.find(ids[k]), ids[k]);
-        if (ids[k][0] == 'x') CHECK(found[k] == braid::detail::IdIndex::kNone);
+    // Edges (two ids each): fewer than the look-ahead, about as many, and many more.
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{8}, std::size_t{9}, std::size_t{33}, size}) {
+      std::vector<braid::EdgeSpec> edges(n);
+      auto id = [&](std::size_t k) {
+        return k % 5 == 4 ? "x" + std::to_string(k) : "n" + std::to_string((k * 7) % size);
+      };
+      for (std::size_t e = 0; e < n; ++e) {
+        edges[e].from.node = id(2 * e);
+        edges[e].to.node = id(2 * e + 1);
       }
+      std::size_t next = 0;
+      index.each_edge(edges, [&](std::size_t e, std::size_t from, std::size_t to) {
+        CHECK(e == next++);
+        CHECK_MESSAGE(from == index.find(edges[e].from.node), edges[e].from.node);
+        CHECK_MESSAGE(to == index.find(edges[e].to.node), edges[e].to.node);
+        if (edges[e].from.node[0] == 'x') CHECK(from == braid::detail::IdIndex::kNone);
+        if (edges[e].to.node[0] == 'x') CHECK(to == braid::detail::IdIndex::kNone);
+      });
+      CHECK(next == n);
     }
     CHECK(index.find("n0") == 0);
     CHECK(index.find("n3") == braid::detail::IdIndex::kNone);  // its node took the id n0
@@ -655,7 +663,11 @@ TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
       edges[e].from.node = "n" + std::to_string(e);
       edges[e].to.node = e == 39 ? "nowhere" : "n" + std::to_string(e + 100);
     }
-    const std::vector<std::size_t> ends = index.ends(edges);
+    std::vector<std::size_t> ends;
+    index.each_edge(edges, [&](std::size_t, std::size_t from, std::size_t to) {
+      ends.push_back(from);
+      ends.push_back(to);
+    });
     REQUIRE(ends.size() == 80);
     CHECK(ends[0] == 0);
     CHECK(ends[1] == 100);

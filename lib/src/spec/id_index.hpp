@@ -32,11 +32,11 @@ class IdIndex {
 
   /// Adds every node under its id, in declaration order; returns, per node,
   /// whether it was added (false: an earlier node has its id). Looks ahead,
-  /// as find_all.
+  /// as each_edge.
   std::vector<bool> insert_all() {
     std::vector<bool> added(nodes_.size());
     ahead(
-        nodes_.size(), [&](std::size_t i) -> std::string_view { return nodes_[i].id; },
+        nodes_.size(), [&](std::size_t i) -> const std::string& { return nodes_[i].id; },
         [&](std::size_t i, std::uint64_t h) { added[i] = insert(i, h); });
     return added;
   }
@@ -44,24 +44,26 @@ class IdIndex {
   /// The index of the node with `id`, or kNone.
   std::size_t find(std::string_view id) const { return find(id, hash(id)); }
 
-  /// find() of each of `n` ids (`id_at(i)`, a std::string_view), in one pass
+  /// Calls visit(e, from, to) for each edge e of `edges`, in order, with
+  /// the indexes of the nodes it connects (kNone: no such node), in one pass
   /// that looks ahead: an id's slot is fetched from memory some ids before
   /// it is read, and its node some ids before its id is compared. On a
   /// pipeline whose index outgrows the caches, one lookup after another
-  /// each waited for a cache miss; these misses now overlap.
-  template <class IdAt>
-  std::vector<std::size_t> find_all(std::size_t n, IdAt id_at) const {
-    std::vector<std::size_t> out(n);
-    ahead(n, id_at, [&](std::size_t i, std::uint64_t h) { out[i] = find(id_at(i), h); });
-    return out;
-  }
-
-  /// find_all() of the nodes each edge connects: edge e's `from` at 2e, its
-  /// `to` at 2e + 1.
-  std::vector<std::size_t> ends(const std::vector<EdgeSpec>& edges) const {
-    return find_all(2 * edges.size(), [&](std::size_t k) -> std::string_view {
+  /// each waited for a cache miss; these misses now overlap, and an edge is
+  /// visited while its own lines are still in the cache.
+  template <class Visit>
+  void each_edge(const std::vector<EdgeSpec>& edges, Visit visit) const {
+    auto id_at = [&](std::size_t k) -> const std::string& {
       const EdgeSpec& e = edges[k / 2];
       return k % 2 ? e.to.node : e.from.node;
+    };
+    std::size_t from = kNone;
+    ahead(2 * edges.size(), id_at, [&](std::size_t k, std::uint64_t h) {
+      const std::size_t found = find(id_at(k), h);
+      if (k % 2 == 0)
+        from = found;
+      else
+        visit(k / 2, from, found);
     });
   }
 
@@ -134,8 +136,10 @@ class IdIndex {
       return;
     }
     constexpr std::size_t kFar = 16, kNear = 8, kRing = 32;  // kRing > kFar, a power of two
+    constexpr std::size_t kTouch = 64;
     std::uint64_t hashes[kRing];
     for (std::size_t i = 0; i < n + kFar; ++i) {
+      if (i + kTouch < n) prefetch(&id_at(i + kTouch));
       if (i < n) {
         hashes[i % kRing] = hash(id_at(i));
         prefetch(&slots_[hashes[i % kRing] & mask_]);

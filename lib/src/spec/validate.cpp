@@ -397,13 +397,13 @@ class Checker {
   // Returns whether any edge had a problem.
   bool check_edges() {
     bool any = false;
-    ends_ = by_id_.ends(spec_.edges);
+    ends_.resize(2 * spec_.edges.size());
     edges_.reserve(spec_.edges.size());
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e) {
+    by_id_.each_edge(spec_.edges, [&](std::size_t e, std::size_t from, std::size_t to) {
       const EdgeSpec& edge = spec_.edges[e];
       const std::size_t before = problems_.size();
-      std::size_t from = ends_[2 * e];
-      std::size_t to = ends_[2 * e + 1];
+      ends_[2 * e] = from;
+      ends_[2 * e + 1] = to;
 
       // An unknown node's suggestion is what the edge was meant to connect:
       // it is not also reported as unconnected.
@@ -434,12 +434,12 @@ class Checker {
         any = true;
         if (from != kNone) nodes_[from].in_bad_edge_as_from = true;
         if (to != kNone) nodes_[to].in_bad_edge_as_to = true;
-        continue;
+        return;
       }
       if (port != kNone) nodes_[to].input_edge[port] = edges_.size();
       nodes_[from].output_edges++;
       edges_.push_back(GraphEdge{from, to, port, e});
-    }
+    });
     return any;
   }
 
@@ -773,7 +773,7 @@ class Checker {
   std::vector<std::unique_ptr<std::vector<PortSpec>>> port_lists_;       // what dynamic_inputs gave
   detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
-  std::vector<std::size_t> ends_;        // by_id_.ends() of the spec's edges
+  std::vector<std::size_t> ends_;        // per edge e: from at 2e, to at 2e + 1
   std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
   std::vector<GraphEdge> edges_;
   Successors successors_;

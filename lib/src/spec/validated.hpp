@@ -51,7 +51,8 @@ class Successors {
 /// made from lives, unchanged.
 struct Validated {
   IdIndex index;                  ///< every node's id
-  std::vector<std::size_t> ends;  ///< index.ends() of the spec's edges
+  std::vector<std::size_t>
+      ends;  ///< per edge e: the indexes of the nodes it connects, from at 2e, to at 2e + 1 (IdIndex::each_edge)
   /// Per node: its input ports, the kind's or those its dynamic_inputs gave.
   std::vector<const std::vector<PortSpec>*> inputs;
   /// The lists of ports dynamic_inputs gave, which `inputs` points into.
