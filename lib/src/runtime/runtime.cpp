@@ -633,16 +633,92 @@ struct NodePlan {
   std::pmr::vector<std::pmr::vector<Account>> in;  // per input port: subtracted per message consumed
 };
 
-/// Memory for a big graph's build-time arrays: a block of 2 MiB or more in
+/// Memory for a big graph's arrays (its compiled nodes, and the plans its
+/// build uses): a block of 2 MiB or more is whole pages of 2 MiB, in
 /// transparent huge pages where the kernel gives them (madvise), a smaller
 /// one operator new's. A 100,000-node graph's plans (40 MB) were faulted in
 /// 4 KiB page by page: a build of the 99,856-node wavefront took 8,054 page
 /// faults, and takes 544.
+///
+/// The kernel clears every page of a fresh block as it is first written: at
+/// 100,000 nodes, 58 MB of nodes and 40 MB of plans, a tenth of validating,
+/// building, running and tearing down the graph once. So a freed block is
+/// kept, the largest few (kSlots, at most kKeep bytes in all), for the next
+/// graph built in the process that fits in one: marked MADV_FREE, its pages
+/// are the kernel's to take back if memory runs short (a page taken comes
+/// back cleared when written), and are not cleared again while it does not.
+/// Under AddressSanitizer none is kept, so that it sees every block's
+/// lifetime. Smaller blocks are glibc's to keep or not: kept by braid, they
+/// left glibc's heuristics mapping and unmapping other blocks at every build.
 namespace huge {
 constexpr std::size_t kPage = std::size_t{2} << 20;
+constexpr std::size_t kSlots = 4;                    // a graph's nodes, its plans, their arena's first two blocks
+constexpr std::size_t kKeep = std::size_t{1} << 28;  // 256 MiB: a graph of about 250,000 nodes
+
+/// The blocks kept: each at least as big as its recorded size.
+class Kept {
+ public:
+  static Kept& instance() {
+    static Kept* k = new Kept;  // never destroyed: a graph may be torn down during static destruction
+    return *k;
+  }
+  /// A kept block of `bytes` or more (the smallest such), or nullptr.
+  void* take(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Block* best = nullptr;
+    for (Block& b : blocks_)
+      if (b.raw && b.bytes >= bytes && (!best || b.bytes < best->bytes)) best = &b;
+    if (!best) return nullptr;
+    total_ -= best->bytes;
+    best->bytes = 0;
+    return std::exchange(best->raw, nullptr);
+  }
+  /// Keeps `raw` (of `bytes`) in place of a smaller block; frees whichever is not kept.
+  void give(void* raw, std::size_t bytes) noexcept {
+    if (detail::pool_keeps_blocks() && bytes <= kKeep) {
+#if defined(__linux__) && defined(MADV_FREE)
+      madvise(raw, bytes, MADV_FREE);  // before another thread may take the block
+#endif
+      std::lock_guard<std::mutex> lock(mutex_);
+      Block* smallest = &blocks_[0];
+      for (Block& b : blocks_)
+        if (b.bytes < smallest->bytes) smallest = &b;
+      if (bytes > smallest->bytes) {
+        total_ -= smallest->bytes;
+        std::swap(raw, smallest->raw);
+        std::swap(bytes, smallest->bytes);
+        total_ += smallest->bytes;
+      }
+      // Over the bound: the smallest blocks go first (the one just kept stays).
+      while (total_ > kKeep) {
+        Block* drop = nullptr;
+        for (Block& b : blocks_)
+          if (b.raw && b.raw != smallest->raw && (!drop || b.bytes < drop->bytes)) drop = &b;
+        if (!drop) break;
+        total_ -= drop->bytes;
+        ::operator delete(std::exchange(drop->raw, nullptr), std::align_val_t(kPage));
+        drop->bytes = 0;
+      }
+    }
+    if (raw) ::operator delete(raw, std::align_val_t(kPage));
+  }
+
+ private:
+  struct Block {
+    void* raw = nullptr;
+    std::size_t bytes = 0;  // 0 when raw is null
+  };
+  std::mutex mutex_;
+  std::array<Block, kSlots> blocks_{};
+  std::size_t total_ = 0;
+};
+
+inline std::size_t whole_pages(std::size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
 
 inline void* allocate(std::size_t bytes) {
   if (bytes < kPage) return ::operator new(bytes);
+  bytes = whole_pages(bytes);
+  if (void* kept = Kept::instance().take(bytes)) return kept;
   void* p = ::operator new(bytes, std::align_val_t(kPage));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
@@ -654,7 +730,7 @@ inline void deallocate(void* p, std::size_t bytes) noexcept {
   if (bytes < kPage)
     ::operator delete(p);
   else
-    ::operator delete(p, std::align_val_t(kPage));
+    Kept::instance().give(p, whole_pages(bytes));
 }
 
 /// huge::allocate as a standard allocator.
@@ -817,20 +893,10 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
-/// and into each other). A block of many nodes asks Linux for transparent
-/// huge pages (madvise): a graph of 100,000 nodes then takes a few dozen page
-/// faults to build instead of tens of thousands, and its runs miss the TLB
-/// less. Where the kernel says no, the block is ordinary memory. Such a block
-/// (4 MiB and more: graphs of over 7,000 nodes) is kept when its graph is
-/// torn down, the largest one, for the next graph built in the process that
-/// fits in it: the kernel cleared every huge page of a fresh block as the
-/// nodes were made (at 100,000 nodes, 58 MB: 4% of validating, building,
-/// running and tearing down the graph once). The kept block is
-/// marked MADV_FREE: the kernel takes its pages back if memory runs short (a
-/// page it took comes back cleared when written). Under AddressSanitizer
-/// none is kept, so that it sees every node's lifetime. Smaller blocks are
-/// glibc's to keep or not: kept by braid, they left glibc's heuristics
-/// mapping and unmapping other blocks at every build.
+/// and into each other). A block of many nodes (4 MiB and more: graphs of
+/// over 7,000 nodes) is huge::allocate's: a graph of 100,000 nodes then takes
+/// a few dozen page faults to build instead of tens of thousands, its runs
+/// miss the TLB less, and the next graph that fits builds in the block kept.
 class NodeArray {
  public:
   NodeArray() = default;
@@ -840,9 +906,8 @@ class NodeArray {
     void* p;
     if (bytes >= kHugeFrom) {
       huge_ = true;
-      bytes_ = (bytes + huge::kPage - 1) / huge::kPage * huge::kPage;
-      raw_ = take_kept(bytes_);
-      if (!raw_) raw_ = huge::allocate(bytes_);
+      bytes_ = bytes;
+      raw_ = huge::allocate(bytes_);
       p = raw_;
     } else {
       // Aligned by hand: an aligned operator new (memalign) of a block this
@@ -860,7 +925,7 @@ class NodeArray {
     if (!data_) return;
     for (std::size_t i = n_; i-- > 0;) data_[i].~CompiledNode();
     if (huge_)
-      keep(raw_, bytes_);
+      huge::deallocate(raw_, bytes_);
     else
       ::operator delete(raw_);
   }
@@ -880,40 +945,8 @@ class NodeArray {
   CompiledNode* data_ = nullptr;  // in raw_, line-aligned
   std::size_t n_ = 0;
   void* raw_ = nullptr;  // what was allocated
-  bool huge_ = false;    // raw_ is 2 MiB-aligned (operator new with that alignment)
+  bool huge_ = false;    // raw_ is huge::allocate's
   std::size_t bytes_ = 0;  // raw_'s size, when huge_
-
-  // The block of huge pages kept from graph to graph.
-  struct Kept {
-    std::mutex mutex;
-    void* raw = nullptr;
-    std::size_t bytes = 0;
-  };
-  static Kept& kept() {
-    static Kept* k = new Kept;  // never destroyed: a graph may be torn down during static destruction
-    return *k;
-  }
-  static void* take_kept(std::size_t bytes) {
-    Kept& k = kept();
-    std::lock_guard<std::mutex> lock(k.mutex);
-    if (!k.raw || k.bytes < bytes) return nullptr;
-    k.bytes = 0;
-    return std::exchange(k.raw, nullptr);
-  }
-  static void keep(void* raw, std::size_t bytes) noexcept {
-    if (detail::pool_keeps_blocks()) {
-#if defined(__linux__) && defined(MADV_FREE)
-      madvise(raw, bytes, MADV_FREE);  // the kernel may take the pages back; before another thread may take the block
-#endif
-      Kept& k = kept();
-      std::lock_guard<std::mutex> lock(k.mutex);
-      if (bytes > k.bytes) {
-        std::swap(raw, k.raw);
-        std::swap(bytes, k.bytes);
-      }
-    }
-    if (raw) huge::deallocate(raw, bytes);
-  }
 };
 
 class Compiler {
