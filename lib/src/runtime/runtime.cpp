@@ -980,8 +980,26 @@ class Compiler {
       nodes_.back()->index = nodes_.size() - 1;
       compile(ns, *nodes_.back());
     }
-    for (std::size_t e = 0; e < spec_.edges.size(); ++e)
-      connect(validated_->ends[2 * e], validated_->ends[2 * e + 1], validated_->to_ports[e]);
+    // An edge joins two nodes anywhere in the graph: connect() misses the
+    // cache on each in a big one (a tenth of building 100,000 nodes). The
+    // lines it touches are asked for some edges ahead, so the misses overlap.
+    // (its task node and outlets: two lines; whether `to` is a join; its
+    // plan's entries, and where they point, when it is not).
+    constexpr std::size_t kAhead = 16, kNear = 8, kPrefetchFrom = 8192;  // edges: fewer stay in the cache
+    const std::vector<std::size_t>& ends = validated_->ends;
+    const std::size_t edges = spec_.edges.size();
+    for (std::size_t e = 0; e < edges; ++e) {
+      if (edges > kPrefetchFrom && e + kAhead < edges) {
+        const CompiledNode& from = storage_[ends[2 * (e + kAhead)]];
+        const std::size_t to = ends[2 * (e + kAhead) + 1];
+        __builtin_prefetch(&from);
+        __builtin_prefetch(reinterpret_cast<const char*>(&from) + 64);
+        __builtin_prefetch(reinterpret_cast<const char*>(&storage_[to].join) + sizeof(std::optional<JoinState>) - 1);
+        __builtin_prefetch(&plan(to).entries);
+        __builtin_prefetch(plan(ends[2 * (e + kNear) + 1]).entries.data());  // its plan asked for 8 edges ago
+      }
+      connect(ends[2 * e], ends[2 * e + 1], validated_->to_ports[e]);
+    }
     validated_.reset();
     if (!one_window_ || !sequenced_.empty()) plan_accounts();  // else compile() set them
     if (any_gather_) {
