@@ -288,33 +288,50 @@ class Checker {
   static bool same_json(const nlohmann::json& a, const nlohmann::json& b, int depth = 8) {
     using json = nlohmann::json;
     if (a.type() != b.type() || depth == 0) return false;
-    // What each value holds, compared as such: nlohmann's iterators and its
-    // == cost a node of a task graph more than the checks they spared.
+    // What each value holds, compared as such (get_ptr, inline: get_ref is
+    // a call): nlohmann's iterators and its == cost a node of a task graph
+    // more than the checks they spared. Scalars are compared in place, not
+    // by a call each.
     switch (a.type()) {
       case json::value_t::object: {
-        const auto& x = a.get_ref<const json::object_t&>();
-        const auto& y = b.get_ref<const json::object_t&>();
+        const auto& x = *a.get_ptr<const json::object_t*>();
+        const auto& y = *b.get_ptr<const json::object_t*>();
         if (x.size() != y.size()) return false;
         for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j)
-          if (!detail::same_text(i->first, j->first) || !same_json(i->second, j->second, depth - 1)) return false;
+          if (!detail::same_text(i->first, j->first) || !same_value(i->second, j->second, depth - 1)) return false;
         return true;
       }
       case json::value_t::array: {
-        const auto& x = a.get_ref<const json::array_t&>();
-        const auto& y = b.get_ref<const json::array_t&>();
+        const auto& x = *a.get_ptr<const json::array_t*>();
+        const auto& y = *b.get_ptr<const json::array_t*>();
         if (x.size() != y.size()) return false;
         for (std::size_t i = 0; i < x.size(); ++i)
-          if (!same_json(x[i], y[i], depth - 1)) return false;
+          if (!same_value(x[i], y[i], depth - 1)) return false;
         return true;
       }
+      default:
+        return same_scalar(a, b);
+    }
+  }
+
+  // same_json() of two values inside params: a scalar here, a container by a call.
+  static bool same_value(const nlohmann::json& a, const nlohmann::json& b, int depth) {
+    if (a.is_structured()) return same_json(a, b, depth);
+    return a.type() == b.type() && same_scalar(a, b);
+  }
+
+  // Two scalars of one type.
+  static bool same_scalar(const nlohmann::json& a, const nlohmann::json& b) {
+    using json = nlohmann::json;
+    switch (a.type()) {
       case json::value_t::string:
-        return detail::same_text(a.get_ref<const json::string_t&>(), b.get_ref<const json::string_t&>());
+        return detail::same_text(*a.get_ptr<const json::string_t*>(), *b.get_ptr<const json::string_t*>());
       case json::value_t::number_integer:
-        return a.get_ref<const json::number_integer_t&>() == b.get_ref<const json::number_integer_t&>();
+        return *a.get_ptr<const json::number_integer_t*>() == *b.get_ptr<const json::number_integer_t*>();
       case json::value_t::number_unsigned:
-        return a.get_ref<const json::number_unsigned_t&>() == b.get_ref<const json::number_unsigned_t&>();
+        return *a.get_ptr<const json::number_unsigned_t*>() == *b.get_ptr<const json::number_unsigned_t*>();
       case json::value_t::boolean:
-        return a.get_ref<const json::boolean_t&>() == b.get_ref<const json::boolean_t&>();
+        return *a.get_ptr<const json::boolean_t*>() == *b.get_ptr<const json::boolean_t*>();
       default:
         return a == b;  // null, floating point (NaN is never the same), binary
     }
