@@ -630,8 +630,7 @@ class Checker {
     const std::size_t first = problems_.size();
     std::vector<std::size_t> reporter;  // per problem from `first` on: the node that reported it
     for (std::size_t v : order_) {
-      check_node_types(v);
-      check_node_depth(v);
+      check_node_types_and_depth(v);
       reporter.resize(problems_.size() - first, v);
     }
     if (reporter.empty()) return;
@@ -676,58 +675,67 @@ class Checker {
     }
   }
 
-  void check_node_types(std::size_t v) {
+  // A node's input types and split depths, in one pass over its inputs
+  // (their predecessors' types and depths are known: topological order).
+  // Problems in this order: type mismatches by port, the kind's inference,
+  // then the depths.
+  void check_node_types_and_depth(std::size_t v) {
     const NodeInfo& n = nodes_[v];
     if (!n.kind) return;
+    const Kind& kind = *n.kind;
+    const std::vector<PortSpec>& inputs = n.inputs();
+    const std::size_t ports = inputs.size();
+    const bool infer = static_cast<bool>(kind.infer);
+    std::vector<const Type*>& arriving = arriving_;  // reused from node to node: for infer only
+    if (infer) arriving.assign(ports, nullptr);
+    const Type** port_types = port_types_.data() + (n.input_edge - port_edges_.data());
     bool mismatch = false;
-    std::vector<const Type*>& arriving = arriving_;  // reused from node to node
-    arriving.assign(n.inputs().size(), nullptr);
-    for (std::size_t i = 0; i < n.inputs().size(); ++i) {
+    std::optional<int> in;  // the depth its inputs arrive at
+    if (kind.shape == Shape::kSource) in = 0;
+    bool differ = false;
+    for (std::size_t i = 0; i < ports; ++i) {
       if (n.input_edge[i] == kNone) continue;
       const GraphEdge& e = edges_[n.input_edge[i]];
-      const Type* type = arriving[i] = out_type_[e.from];
-      port_types_[static_cast<std::size_t>(n.input_edge - port_edges_.data()) + i] = type;
-      const auto& accepts = n.inputs()[i].types;
-      if (!type || accepts.empty() || std::find(accepts.begin(), accepts.end(), type->name()) != accepts.end())
+      const Type* type = out_type_[e.from];
+      port_types[i] = type;
+      if (infer) arriving[i] = type;
+      if (const std::optional<int> d = depth_[e.from]) {
+        if (in && *in != *d) differ = true;
+        in = in ? std::max(*in, *d) : *d;
+      }
+      const auto& accepts = inputs[i].types;
+      if (!type || accepts.empty() || std::any_of(accepts.begin(), accepts.end(), [&](const std::string& a) {
+            return detail::same_text(a, type->name());
+          }))
         continue;
       mismatch = true;
       const NodeInfo& from = nodes_[e.from];
       report(edge_pointer(e.spec), "type-mismatch",
              "type mismatch: '" + from.spec->id + "." + from.kind->outputs.front().name + "' gives " + type->name() +
-                 ", '" + n.spec->id + "." + n.inputs()[i].name + "' accepts " + join(accepts));
+                 ", '" + n.spec->id + "." + inputs[i].name + "' accepts " + join(accepts));
     }
-    if (n.kind->outputs.empty() || mismatch || n.param_problems) return;
-    if (n.kind->infer) {
-      std::string error;
-      const Type* type = nullptr;
-      try {
-        type = n.kind->infer(n.spec->params, arriving, error);
-      } catch (const std::exception& e) {
-        error = e.what();
+    if (!kind.outputs.empty() && !mismatch && !n.param_problems) {
+      if (infer) {
+        std::string error;
+        const Type* type = nullptr;
+        try {
+          type = kind.infer(n.spec->params, arriving, error);
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+        if (!error.empty())
+          report(n.pointer(), "type-mismatch", error);
+        else
+          out_type_[v] = type;
+      } else if (kind.outputs.front().types.size() == 1) {
+        out_type_[v] = output_type(kind);
       }
-      if (!error.empty())
-        report(n.pointer(), "type-mismatch", error);
-      else
-        out_type_[v] = type;
-    } else if (n.kind->outputs.front().types.size() == 1) {
-      out_type_[v] = output_type(*n.kind);
     }
+    if (in) check_depth(v, n, *in, differ);
   }
 
-  void check_node_depth(std::size_t v) {
-    const NodeInfo& n = nodes_[v];
-    if (!n.kind) return;
-    std::optional<int> in;
-    if (n.kind->shape == Shape::kSource) in = 0;
-    bool differ = false;
-    for (std::size_t i = 0; i < n.inputs().size(); ++i) {
-      if (n.input_edge[i] == kNone) continue;
-      auto d = depth_[edges_[n.input_edge[i]].from];
-      if (!d) continue;
-      if (in && *in != *d) differ = true;
-      in = in ? std::max(*in, *d) : *d;
-    }
-    if (!in) return;
+  // The depth of node v (`n`) whose inputs arrive at `in` (the deepest; `differ`: not all alike).
+  void check_depth(std::size_t v, const NodeInfo& n, int in, bool differ) {
     if (differ && n.kind->shape == Shape::kJoin) {
       std::vector<std::string> arrivals;  // "port: depth"
       for (std::size_t i = 0; i < n.inputs().size(); ++i)
@@ -738,7 +746,7 @@ class Checker {
              "inputs arrive at different split depths (" + join(arrivals) + "); their tags can never match");
       return;
     }
-    int out = std::max(0, *in + n.kind->depth_change);  // a gather at depth 0 gathers a whole stream
+    int out = std::max(0, in + n.kind->depth_change);  // a gather at depth 0 gathers a whole stream
     if (out > static_cast<int>(Tag::kMaxDepth)) {
       report(n.pointer(), "too-deep",
              "splits nested " + std::to_string(out) + " deep; at most " + std::to_string(Tag::kMaxDepth) +
