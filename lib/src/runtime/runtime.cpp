@@ -895,7 +895,6 @@ class NodeArray {
     std::size_t bytes = n * sizeof(CompiledNode);
     void* p;
     if (bytes >= kHugeFrom) {
-      huge_ = true;
       bytes_ = bytes;
       raw_ = huge::allocate(bytes_);
       p = raw_;
@@ -914,7 +913,7 @@ class NodeArray {
   ~NodeArray() {
     if (!data_) return;
     for (std::size_t i = n_; i-- > 0;) data_[i].~CompiledNode();
-    if (huge_)
+    if (bytes_)
       huge::deallocate(raw_, bytes_);
     else
       ::operator delete(raw_);
@@ -924,7 +923,6 @@ class NodeArray {
     std::swap(data_, other.data_);
     std::swap(n_, other.n_);
     std::swap(raw_, other.raw_);
-    std::swap(huge_, other.huge_);
     std::swap(bytes_, other.bytes_);
     return *this;
   }
@@ -935,8 +933,7 @@ class NodeArray {
   CompiledNode* data_ = nullptr;  // in raw_, line-aligned
   std::size_t n_ = 0;
   void* raw_ = nullptr;  // what was allocated
-  bool huge_ = false;    // raw_ is huge::allocate's
-  std::size_t bytes_ = 0;  // raw_'s size, when huge_
+  std::size_t bytes_ = 0;  // raw_'s size when it is huge::allocate's; 0 when operator new's
 };
 
 class Compiler {
