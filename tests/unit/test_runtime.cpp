@@ -349,6 +349,50 @@ TEST_CASE("a join kind whose factory makes a body that is not a MapBody fails th
                        braid::NodeError);
 }
 
+TEST_CASE("a factory that throws fails the run before anything ran, and no later node's factory is called") {
+  static std::vector<std::string> made;  // the nodes whose factories were called, in order
+  static std::atomic<int> applied{0};
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  braid::Kind k;
+  k.name = "test.made";
+  k.doc = "passes its input on; its factory throws for a node named 'bad'";
+  k.inputs = {braid::PortSpec{"in", {}, ""}};
+  k.outputs = {braid::PortSpec{"out", {}, ""}};
+  k.make = [](const braid::NodeConfig& c) -> std::unique_ptr<braid::NodeBody> {
+    made.push_back(c.id);
+    if (c.id == "bad") throw std::runtime_error("no body today");
+    struct Count final : braid::MapBody {
+      Value apply(const Value& in) override {
+        ++applied;
+        return in;
+      }
+    };
+    return std::make_unique<Count>();
+  };
+  reg.add(k);
+  PipelineBuilder b("made");
+  b.node("numbers", "source.values").param("values", std::vector<std::int64_t>{1, 2});
+  b.node("first", "test.made");
+  b.node("bad", "test.made");
+  b.node("last", "test.made");
+  b.node("out", "sink.output");
+  b.edge("numbers -> first -> bad -> last -> out");
+  const braid::PipelineSpec spec = b.build();
+  // braid::run builds and runs at once (its graph makes the bodies as it is built)
+  CHECK_THROWS_WITH_AS(braid::run(spec, reg, threads(2)), "node 'bad' (test.made) failed: no body today",
+                       braid::NodeError);
+  CHECK(made == std::vector<std::string>{"first", "bad"});
+  CHECK(applied.load() == 0);
+  // a Program makes them when it runs, not when it is built
+  made.clear();
+  braid::Program program(spec, reg, threads(2));
+  CHECK(made.empty());
+  CHECK_THROWS_WITH_AS(program.run(), "node 'bad' (test.made) failed: no body today", braid::NodeError);
+  CHECK(made == std::vector<std::string>{"first", "bad"});
+  CHECK(applied.load() == 0);
+}
+
 TEST_CASE("a factory is told the types validation inferred: arriving on each input port, and its output's") {
   static std::vector<std::string> told;  // what the factory was given, one line per node made
   braid::Registry reg;
