@@ -627,6 +627,22 @@ TEST_CASE("IdIndex: lookups many at a time give what one at a time does") {
     nodes[3].id = "n0";
     nodes[size / 2].id = "n7";
     nodes[size - 1].id = "n" + std::to_string(size - 2);
+    {  // insert_each visits each node in order, right after adding it
+      braid::detail::IdIndex index(nodes);
+      std::size_t next = 0;
+      auto repeat = [&](std::size_t i) { return i == 3 || i == size / 2 || i == size - 1; };
+      auto first_with_id = [&](std::size_t i) -> std::size_t {  // of a repeat: the node that has its id
+        return i == 3 ? 0 : i == size / 2 ? 7 : size - 2;
+      };
+      index.insert_each([&](std::size_t i, bool added) {
+        CHECK(i == next++);
+        CHECK(added == !repeat(i));
+        CHECK_MESSAGE(index.find(nodes[i].id) == (added ? i : first_with_id(i)), i);
+        if (i + 1 < nodes.size() && !repeat(i + 1))
+          CHECK(index.find(nodes[i + 1].id) == braid::detail::IdIndex::kNone);  // not yet added
+      });
+      CHECK(next == nodes.size());
+    }
     braid::detail::IdIndex index(nodes);
     const std::vector<bool> added = index.insert_all();
     for (std::size_t i = 0; i < nodes.size(); ++i)

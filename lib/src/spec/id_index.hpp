@@ -30,14 +30,22 @@ class IdIndex {
     mask_ = size - 1;
   }
 
-  /// Adds every node under its id, in declaration order; returns, per node,
-  /// whether it was added (false: an earlier node has its id). Looks ahead,
-  /// as each_edge.
-  std::vector<bool> insert_all() {
-    std::vector<bool> added(nodes_.size());
+  /// Adds every node under its id, in declaration order, and calls
+  /// visit(i, added) right after node i (added: false when an earlier node
+  /// has its id), while its id's line is still in the cache. Looks ahead, as
+  /// each_edge.
+  template <class Visit>
+  void insert_each(Visit visit) {
     ahead(
         nodes_.size(), [&](std::size_t i) -> const std::string& { return nodes_[i].id; },
-        [&](std::size_t i, std::uint64_t h) { added[i] = insert(i, h); });
+        [&](std::size_t i, std::uint64_t h) { visit(i, insert(i, h)); });
+  }
+
+  /// Adds every node under its id, as insert_each; returns, per node,
+  /// whether it was added.
+  std::vector<bool> insert_all() {
+    std::vector<bool> added(nodes_.size());
+    insert_each([&](std::size_t i, bool a) { added[i] = a; });
     return added;
   }
 

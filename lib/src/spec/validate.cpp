@@ -81,7 +81,7 @@ struct NodeInfo {
   bool inputs_known = false;  // false when dynamic inputs could not be computed
   // The kind's own ports, or those its dynamic_inputs gave (in Checker::port_lists_); none when not known.
   const std::vector<PortSpec>* input_list = nullptr;
-  std::size_t* input_edge = nullptr;  // per input port: the graph edge feeding it, or kNone (in Checker::port_edges_)
+  std::size_t ports_at = 0;  // where its input ports start in Checker::port_edges_ and port_types_
   std::size_t output_edges = 0;
   bool in_bad_edge_as_from = false;  // named by an edge that had a problem
   bool in_bad_edge_as_to = false;
@@ -110,24 +110,27 @@ class Checker {
   std::vector<Problem> run() {
     check_top_level();
     nodes_.resize(spec_.nodes.size());
-    const std::vector<bool> first_of_id = by_id_.insert_all();
-    for (std::size_t i = 0; i < nodes_.size(); ++i) check_node(i, first_of_id[i]);
-    std::size_t ports = 0;
-    for (const NodeInfo& n : nodes_) ports += n.inputs().size();
-    port_edges_.assign(ports, kNone);
-    ports = 0;
-    for (NodeInfo& n : nodes_) {
-      n.input_edge = port_edges_.data() + ports;
+    // Each node checked as its id is indexed, its input ports laid out one
+    // after another: one pass over the nodes (a large pipeline's outgrow the caches).
+    std::size_t ports = 0, live = 0;  // live: nodes that are not duplicates
+    kinds_.reserve(nodes_.size());
+    inputs_.reserve(nodes_.size());
+    by_id_.insert_each([&](std::size_t i, bool first_of_id) {
+      check_node(i, first_of_id);
+      NodeInfo& n = nodes_[i];
+      live += first_of_id;
+      n.ports_at = ports;
       ports += n.inputs().size();
-    }
+      kinds_.push_back(n.kind);
+      inputs_.push_back(n.input_list);
+    });
+    port_edges_.assign(ports, kNone);
     check_outputs();
     bool edge_problems = check_edges();
     check_unconnected();
     successors_ = Successors(nodes_.size(), edges_);
     // A topological order reaches every node unless there is a cycle: only
     // then are the strongly connected components looked for, to report it.
-    std::size_t live = 0;
-    for (const NodeInfo& n : nodes_) live += n.duplicate ? 0 : 1;
     order_.reserve(live);
     in_topological_order(false, [&](std::size_t v) { order_.push_back(v); });
     bool cycles = order_.size() != live && check_cycles();
@@ -140,16 +143,8 @@ class Checker {
 
   /// After run() found no problem: what building the graph uses again.
   detail::Validated take() {
-    std::vector<const std::vector<PortSpec>*> inputs(nodes_.size());
-    std::vector<const Kind*> kinds(nodes_.size());
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      kinds[i] = nodes_[i].kind;
-      inputs[i] = nodes_[i].input_list;
-    }
-    std::vector<std::size_t> to_ports(spec_.edges.size());
-    for (const GraphEdge& e : edges_) to_ports[e.spec] = e.to_port;
-    return {std::move(by_id_), std::move(ends_),       std::move(inputs),   std::move(port_lists_),
-            std::move(kinds),  std::move(successors_), std::move(order_),   std::move(to_ports),
+    return {std::move(by_id_), std::move(ends_),       std::move(inputs_),  std::move(port_lists_),
+            std::move(kinds_), std::move(successors_), std::move(order_),   std::move(to_ports_),
             any_ordered_,      std::move(port_types_), std::move(out_type_)};
   }
 
@@ -157,6 +152,9 @@ class Checker {
   void report(std::string pointer, std::string code, std::string message) {
     problems_.push_back({std::move(pointer), std::move(code), std::move(message)});
   }
+
+  /// Per input port of `n`: the graph edge feeding it, or kNone.
+  std::size_t* input_edge(const NodeInfo& n) { return port_edges_.data() + n.ports_at; }
 
   // "/edges/3", or where a loaded edge came from
   std::string edge_pointer(std::size_t e) const {
@@ -415,6 +413,7 @@ class Checker {
   bool check_edges() {
     bool any = false;
     ends_.resize(2 * spec_.edges.size());
+    to_ports_.resize(spec_.edges.size());
     edges_.reserve(spec_.edges.size());
     by_id_.each_edge(spec_.edges, [&](std::size_t e, std::size_t from, std::size_t to) {
       const EdgeSpec& edge = spec_.edges[e];
@@ -441,7 +440,7 @@ class Checker {
       }
 
       if (problems_.size() == before && port != kNone) {
-        std::size_t& feeder = nodes_[to].input_edge[port];
+        std::size_t& feeder = input_edge(nodes_[to])[port];
         if (feeder != kNone)
           report(edge_pointer(e), "duplicate-input",
                  "input '" + edge.to.node + "." + nodes_[to].inputs()[port].name + "' is already connected by " +
@@ -453,7 +452,8 @@ class Checker {
         if (to != kNone) nodes_[to].in_bad_edge_as_to = true;
         return;
       }
-      if (port != kNone) nodes_[to].input_edge[port] = edges_.size();
+      to_ports_[e] = port;
+      if (port != kNone) input_edge(nodes_[to])[port] = edges_.size();
       nodes_[from].output_edges++;
       edges_.push_back(GraphEdge{from, to, port, e});
     });
@@ -504,7 +504,7 @@ class Checker {
       if (n.duplicate || !n.kind) continue;
       if (!n.in_bad_edge_as_to)
         for (std::size_t i = 0; i < n.inputs().size(); ++i)
-          if (n.input_edge[i] == kNone)
+          if (input_edge(n)[i] == kNone)
             report(n.pointer(), "unconnected-input", "input '" + n.inputs()[i].name + "' is not connected");
       if (!n.in_bad_edge_as_from && !n.kind->outputs.empty() && n.output_edges == 0)
         report(n.pointer(), "unconnected-output",
@@ -688,14 +688,14 @@ class Checker {
     const bool infer = static_cast<bool>(kind.infer);
     std::vector<const Type*>& arriving = arriving_;  // reused from node to node: for infer only
     if (infer) arriving.assign(ports, nullptr);
-    const Type** port_types = port_types_.data() + (n.input_edge - port_edges_.data());
+    const Type** port_types = port_types_.data() + n.ports_at;
     bool mismatch = false;
     std::optional<int> in;  // the depth its inputs arrive at
     if (kind.shape == Shape::kSource) in = 0;
     bool differ = false;
     for (std::size_t i = 0; i < ports; ++i) {
-      if (n.input_edge[i] == kNone) continue;
-      const GraphEdge& e = edges_[n.input_edge[i]];
+      if (input_edge(n)[i] == kNone) continue;
+      const GraphEdge& e = edges_[input_edge(n)[i]];
       const Type* type = out_type_[e.from];
       port_types[i] = type;
       if (infer) arriving[i] = type;
@@ -739,8 +739,8 @@ class Checker {
     if (differ && n.kind->shape == Shape::kJoin) {
       std::vector<std::string> arrivals;  // "port: depth"
       for (std::size_t i = 0; i < n.inputs().size(); ++i)
-        if (n.input_edge[i] != kNone)
-          if (auto d = depth_[edges_[n.input_edge[i]].from])
+        if (input_edge(n)[i] != kNone)
+          if (auto d = depth_[edges_[input_edge(n)[i]].from])
             arrivals.push_back(n.inputs()[i].name + ": " + std::to_string(*d));
       report(n.pointer(), "depth-mismatch",
              "inputs arrive at different split depths (" + join(arrivals) + "); their tags can never match");
@@ -788,6 +788,10 @@ class Checker {
   const Registry& registry_;
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
+  // What take() hands the compiler, gathered as the nodes and edges are checked:
+  std::vector<const Kind*> kinds_;                    // per node: NodeInfo::kind
+  std::vector<const std::vector<PortSpec>*> inputs_;  // per node: NodeInfo::input_list
+  std::vector<std::size_t> to_ports_;                 // per edge of the spec: the input port it feeds
   detail::Recent<const Kind*, 8> recent_kinds_;                          // find_kind()'s
   struct KnownParams {  // a kind and params without problems, and the ports they gave
     const Kind* kind = nullptr;
@@ -799,7 +803,7 @@ class Checker {
   detail::Recent<std::pair<const Kind*, const Type*>, 8> recent_types_;  // output_type()'s
   detail::IdIndex by_id_;
   std::vector<std::size_t> ends_;        // per edge e: from at 2e, to at 2e + 1
-  std::vector<std::size_t> port_edges_;  // every node's NodeInfo::input_edge, one after another
+  std::vector<std::size_t> port_edges_;  // every node's input_edge(), one after another (NodeInfo::ports_at)
   std::vector<GraphEdge> edges_;
   Successors successors_;
   std::vector<std::size_t> order_;  // topological, every node but duplicates (when there is no cycle): run()'s
