@@ -255,12 +255,12 @@ struct JoinState {
   class Values {
    public:
     void resize(std::size_t n) {
-      if (n > kInline && more_.size() != n) more_.resize(n);
+      if (n > kInline && n != n_) more_ = std::make_unique<Value[]>(n);
       n_ = n;
     }
     std::size_t size() const { return n_; }
-    Value* data() { return n_ > kInline ? more_.data() : inline_.data(); }
-    const Value* data() const { return n_ > kInline ? more_.data() : inline_.data(); }
+    Value* data() { return n_ > kInline ? more_.get() : inline_.data(); }
+    const Value* data() const { return n_ > kInline ? more_.get() : inline_.data(); }
     Value& operator[](std::size_t i) { return data()[i]; }
     const Value& operator[](std::size_t i) const { return data()[i]; }
     Value* begin() { return data(); }
@@ -280,7 +280,7 @@ struct JoinState {
     static constexpr std::size_t kInline = 2;
     std::size_t n_ = 0;
     std::array<Value, kInline> inline_;
-    std::vector<Value> more_;
+    std::unique_ptr<Value[]> more_;  // n_ of them, when more than kInline (a pointer: a join's state stays small)
   };
   struct Pending {
     std::size_t arrived = 0;
@@ -293,21 +293,26 @@ struct JoinState {
   Tag first_tag;
   FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
   Pending first;
-  std::unordered_map<Tag, Pending, TagHash> more;
+  // Made when a second key is pending at once (a stream's items out of
+  // step): most joins never make it, and a node's state is 48 bytes smaller
+  // than with the table in place (a 100,000-node graph writes, and at its end
+  // reads, 5 MB less).
+  std::unique_ptr<std::unordered_map<Tag, Pending, TagHash>> more;
 
-  bool empty() const { return !first_used && more.empty(); }
+  bool empty() const { return !first_used && !more_used; }
   void clear() {
     first_used = false;
     first.values.clear();
     first.arrived = 0;
-    more.clear();
+    if (more) more->clear();
     more_used = false;
   }
   /// Calls f(tag, pending) for every key still waiting.
   template <class F>
   void for_each(F&& f) const {
     if (first_used) f(first_tag, first);
-    for (const auto& [tag, p] : more) f(tag, p);
+    if (more)
+      for (const auto& [tag, p] : *more) f(tag, p);
   }
 };
 
@@ -606,9 +611,9 @@ struct alignas(64) CompiledNode {
   std::unique_ptr<SourceState> src;              // a source's
   std::unique_ptr<detail::Sequencer> sequencer;  // an ordered node's
 };
-// Nine lines: a graph of 100,000 nodes faults in, clears, and at its end
-// walks 19 MB less than it did at twelve.
-static_assert(sizeof(CompiledNode) <= 576, "a compiled node grew past nine cache lines");
+// Eight lines: a graph of 100,000 nodes faults in, clears, and at its end
+// walks 25 MB less than it did at twelve.
+static_assert(sizeof(CompiledNode) <= 512, "a compiled node grew past eight cache lines");
 
 /// What building the graph needs of a node and its runs do not: kept apart
 /// from the compiled node, which stays smaller (fewer pages to fault in,
@@ -634,34 +639,46 @@ struct NodePlan {
   std::pmr::vector<std::pmr::vector<Account>> in;  // per input port: subtracted per message consumed
 };
 
-/// Memory for a big graph's arrays (its compiled nodes, and the plans its
-/// build uses): a block of 2 MiB or more is whole pages of 2 MiB, in
-/// transparent huge pages where the kernel gives them (madvise), a smaller
-/// one operator new's. A 100,000-node graph's plans (40 MB) were faulted in
-/// 4 KiB page by page: a build of the 99,856-node wavefront took 8,054 page
-/// faults, and takes 544.
+/// Memory for a graph's arrays (its compiled nodes, and the plans its build
+/// uses). A block of 2 MiB or more is whole pages of 2 MiB, in transparent
+/// huge pages where the kernel gives them (madvise). A 100,000-node graph's
+/// plans (40 MB) were faulted in 4 KiB page by page: a build of the
+/// 99,856-node wavefront took 8,054 page faults, and takes 544.
 ///
 /// The kernel clears every page of a fresh block as it is first written: at
-/// 100,000 nodes, 58 MB of nodes and 40 MB of plans, a tenth of validating,
+/// 100,000 nodes, 51 MB of nodes and 40 MB of plans, a tenth of validating,
 /// building, running and tearing down the graph once. So a freed block is
 /// kept, the largest few (kSlots, at most kKeep bytes in all), for the next
 /// graph built in the process that fits in one: marked MADV_FREE, its pages
 /// are the kernel's to take back if memory runs short (a page taken comes
 /// back cleared when written), and are not cleared again while it does not.
-/// Under AddressSanitizer none is kept, so that it sees every block's
-/// lifetime. Smaller blocks are glibc's to keep or not: kept by braid, they
-/// left glibc's heuristics mapping and unmapping other blocks at every build.
+///
+/// Blocks from 128 KiB to 2 MiB (a graph of a few hundred to a few
+/// thousand nodes) are kept apart, a few (at most kKeepMid bytes): left to
+/// glibc, whether freeing one made glibc hand memory back to the system (and
+/// the next build fault it in again, page by page) depended on the sizes of
+/// the blocks around it. A 1,000-node chain took 0 page faults a build with
+/// nodes of 576 bytes and 149 with nodes of 512; 600 nodes took 89 with
+/// either. Smaller blocks are glibc's.
+///
+/// Under AddressSanitizer none is kept, so that it sees every block's lifetime.
 namespace huge {
 constexpr std::size_t kPage = std::size_t{2} << 20;
+constexpr std::size_t kMid = std::size_t{128} << 10;     // glibc's first mmap threshold
+constexpr std::size_t kMidStep = std::size_t{64} << 10;  // a mid block's sizes are multiples of it
 constexpr std::size_t kSlots = 4;                    // a graph's nodes, its plans, their arena's first two blocks
 constexpr std::size_t kKeep = std::size_t{1} << 28;  // 256 MiB: a graph of about 250,000 nodes
+constexpr std::size_t kKeepMid = std::size_t{8} << 20;
 
-/// The blocks kept: each at least as big as its recorded size.
+/// The blocks kept of one range of sizes: each at least as big as its recorded size.
 class Kept {
  public:
-  static Kept& instance() {
-    static Kept* k = new Kept;  // never destroyed: a graph may be torn down during static destruction
-    return *k;
+  /// Blocks of 2 MiB pages, or (`mid`) of kMid bytes up to 2 MiB.
+  static Kept& instance(bool mid) {
+    // never destroyed: a graph may be torn down during static destruction
+    static Kept* const pages = new Kept(kKeep, kPage, true);
+    static Kept* const mids = new Kept(kKeepMid, kMidStep, false);
+    return mid ? *mids : *pages;
   }
   /// A kept block of `bytes` or more (the smallest such), or nullptr.
   void* take(std::size_t bytes) {
@@ -674,11 +691,19 @@ class Kept {
     best->bytes = 0;
     return std::exchange(best->raw, nullptr);
   }
+  /// A fresh block of `bytes`.
+  void* fresh(std::size_t bytes) const {
+    void* p = ::operator new(bytes, std::align_val_t(align_));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (advise_) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
+#endif
+    return p;
+  }
   /// Keeps `raw` (of `bytes`) in place of a smaller block; frees whichever is not kept.
   void give(void* raw, std::size_t bytes) noexcept {
-    if (detail::pool_keeps_blocks() && bytes <= kKeep) {
+    if (detail::pool_keeps_blocks() && bytes <= keep_) {
 #if defined(__linux__) && defined(MADV_FREE)
-      madvise(raw, bytes, MADV_FREE);  // before another thread may take the block
+      if (advise_) madvise(raw, bytes, MADV_FREE);  // before another thread may take the block
 #endif
       std::lock_guard<std::mutex> lock(mutex_);
       Block* smallest = &blocks_[0];
@@ -691,47 +716,56 @@ class Kept {
         total_ += smallest->bytes;
       }
       // Over the bound: the smallest blocks go first (the one just kept stays).
-      while (total_ > kKeep) {
+      while (total_ > keep_) {
         Block* drop = nullptr;
         for (Block& b : blocks_)
           if (b.raw && b.raw != smallest->raw && (!drop || b.bytes < drop->bytes)) drop = &b;
         if (!drop) break;
         total_ -= drop->bytes;
-        ::operator delete(std::exchange(drop->raw, nullptr), std::align_val_t(kPage));
+        ::operator delete(std::exchange(drop->raw, nullptr), std::align_val_t(align_));
         drop->bytes = 0;
       }
     }
-    if (raw) ::operator delete(raw, std::align_val_t(kPage));
+    if (raw) ::operator delete(raw, std::align_val_t(align_));
   }
 
  private:
+  /// `keep`: at most this many bytes kept; `align`: a block's alignment (and
+  /// its size's multiple); `advise`: huge pages, given back MADV_FREE when kept.
+  Kept(std::size_t keep, std::size_t align, bool advise) : keep_(keep), align_(align), advise_(advise) {}
   struct Block {
     void* raw = nullptr;
     std::size_t bytes = 0;  // 0 when raw is null
   };
+  const std::size_t keep_;
+  const std::size_t align_;
+  const bool advise_;
   std::mutex mutex_;
   std::array<Block, kSlots> blocks_{};
   std::size_t total_ = 0;
 };
 
-inline std::size_t whole_pages(std::size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
+/// Whether a block of `bytes` is a mid block (else whole huge pages); kMid or more.
+inline bool is_mid(std::size_t bytes) { return bytes < kPage; }
+/// `bytes` rounded up to its pool's multiple.
+inline std::size_t rounded(std::size_t bytes) {
+  const std::size_t step = is_mid(bytes) ? kMidStep : kPage;
+  return (bytes + step - 1) / step * step;
+}
 
 inline void* allocate(std::size_t bytes) {
-  if (bytes < kPage) return ::operator new(bytes);
-  bytes = whole_pages(bytes);
-  if (void* kept = Kept::instance().take(bytes)) return kept;
-  void* p = ::operator new(bytes, std::align_val_t(kPage));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
-#endif
-  return p;
+  if (bytes < kMid) return ::operator new(bytes);
+  Kept& kept = Kept::instance(is_mid(bytes));
+  const std::size_t size = rounded(bytes);
+  if (void* p = kept.take(size)) return p;
+  return kept.fresh(size);
 }
 
 inline void deallocate(void* p, std::size_t bytes) noexcept {
-  if (bytes < kPage)
+  if (bytes < kMid)
     ::operator delete(p);
   else
-    Kept::instance().give(p, whole_pages(bytes));
+    Kept::instance(is_mid(bytes)).give(p, rounded(bytes));
 }
 
 /// huge::allocate as a memory resource, upstream of an arena.
@@ -848,7 +882,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
   std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
   if (j.first_used && j.first_tag == in.tag) {
     p = &j.first;
-  } else if (j.more_used && (it = j.more.find(in.tag)) != j.more.end()) {
+  } else if (j.more_used && (it = j.more->find(in.tag)) != j.more->end()) {
     p = &it->second;
   } else if (!j.first_used) {
     j.first_used = true;
@@ -861,7 +895,8 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
     p->values.resize(j.ports.size());
     open.add(1);
   } else {
-    it = j.more.try_emplace(in.tag).first;
+    if (!j.more) j.more = std::make_unique<std::unordered_map<Tag, JoinState::Pending, TagHash>>();
+    it = j.more->try_emplace(in.tag).first;
     j.more_used = true;
     p = &it->second;
     p->values.resize(j.ports.size());
@@ -877,18 +912,18 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
     p->arrived = 0;
     j.first_used = false;
   } else {
-    j.more.erase(it);
-    j.more_used = !j.more.empty();
+    j.more->erase(it);
+    j.more_used = !j.more->empty();
   }
   open.add(-1);
   return record;
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
-/// and into each other). A block of many nodes (4 MiB and more: graphs of
-/// over 7,000 nodes) is huge::allocate's: a graph of 100,000 nodes then takes
-/// a few dozen page faults to build instead of tens of thousands, its runs
-/// miss the TLB less, and the next graph that fits builds in the block kept.
+/// and into each other). A block of over 255 nodes (128 KiB) is
+/// huge::allocate's, kept for the next graph that fits: a graph of 100,000
+/// nodes then takes a few dozen page faults to build instead of tens of
+/// thousands, and its runs miss the TLB less; a graph of 1,000 nodes none.
 class NodeArray {
  public:
   NodeArray() = default;
@@ -896,14 +931,13 @@ class NodeArray {
     if (n == 0) return;
     std::size_t bytes = n * sizeof(CompiledNode);
     void* p;
-    if (bytes >= kHugeFrom) {
+    if (bytes >= huge::kMid) {
       bytes_ = bytes;
       raw_ = huge::allocate(bytes_);
       p = raw_;
     } else {
       // Aligned by hand: an aligned operator new (memalign) of a block this
-      // size made glibc return its memory to the system at every free, so
-      // every build of a 1,000-node graph took hundreds of page faults.
+      // size made glibc return its memory to the system at every free.
       std::size_t space = bytes + alignof(CompiledNode);
       raw_ = ::operator new(space);
       p = raw_;
@@ -940,7 +974,6 @@ class NodeArray {
   CompiledNode& operator[](std::size_t i) { return data_[i]; }
 
  private:
-  static constexpr std::size_t kHugeFrom = 2 * huge::kPage;  // smaller blocks stay ordinary memory
   CompiledNode* data_ = nullptr;  // in raw_, line-aligned
   std::size_t n_ = 0;             // room for
   std::size_t made_ = 0;          // the first made_ are made (and are destroyed with the array)
