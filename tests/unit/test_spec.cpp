@@ -10,6 +10,7 @@
 #include "problems.hpp"
 #include "spec/id_index.hpp"
 #include "spec/same_text.hpp"
+#include "spec/validated.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -1002,6 +1003,48 @@ TEST_CASE("check: split depths") {
     }
     b.node("result", "sink.output").edge(chain + " -> result");
     CHECK(check_text(b.build()) == lines({"[too-deep] /nodes/s7: splits nested 7 deep; at most 6 are supported"}));
+  }
+}
+
+TEST_CASE("check: nodes declared in any order, before or after what feeds them: types and depths follow the edges") {
+  // numbers ──> split ──> s ──> stats.sum ──> result
+  //        └──────────> c ──> stats.count
+  auto declared = [](const std::vector<std::string>& order) {
+    PipelineBuilder b;
+    for (const std::string& id : order) {
+      if (id == "numbers") b.node(id, "source.values").param("values", std::vector<std::int64_t>{1, 2, 3});
+      if (id == "split") b.node(id, "split");
+      if (id == "s") b.node(id, "reduce.sum");
+      if (id == "c") b.node(id, "count");
+      if (id == "stats") b.node(id, "join").param("ports", std::vector<std::string>{"sum", "count"});
+      if (id == "result") b.node(id, "sink.output");
+    }
+    b.edge("numbers -> split -> s -> stats.sum").edge("numbers -> c -> stats.count").edge("stats -> result");
+    return b.build();
+  };
+  const std::string problem =
+      "[depth-mismatch] /nodes/stats: inputs arrive at different split depths (sum: 1, count: 0); their tags can "
+      "never match";
+  for (const std::vector<std::string>& order :
+       {std::vector<std::string>{"numbers", "split", "s", "c", "stats", "result"},     // every edge forward
+        std::vector<std::string>{"result", "stats", "c", "s", "split", "numbers"},     // every edge backward
+        std::vector<std::string>{"split", "stats", "numbers", "result", "s", "c"}}) {  // some of each
+    CAPTURE(order.front());
+    PipelineSpec spec = declared(order);
+    CHECK(check_text(spec) == lines({problem.c_str()}));
+    // without the split, the types flow through: the order validation hands the build is topological
+    spec = declared(order);
+    spec.find_node("split")->kind = "reduce.sum";  // int64[] in, int64 out: s then sums an int64
+    CHECK(check_text(spec) == lines({"[type-mismatch] /edges/0: type mismatch: 'split.out' gives int64, 's.in' "
+                                     "accepts int64[], double[], range"}));
+    spec.find_node("s")->kind = "count";
+    CHECK(check_text(spec) == "");
+    const braid::detail::Validated v = braid::detail::validate_and_index(spec, registry());
+    REQUIRE(v.order.size() == spec.nodes.size());
+    std::vector<std::size_t> at(spec.nodes.size());
+    for (std::size_t i = 0; i < v.order.size(); ++i) at[v.order[i]] = i;
+    for (std::size_t e = 0; e < spec.edges.size(); ++e) CHECK(at[v.ends[2 * e]] < at[v.ends[2 * e + 1]]);
+    CHECK(v.out_types[spec.find_node("stats") - spec.nodes.data()] != nullptr);  // a record, inferred
   }
 }
 

@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <queue>
 #include <string>
@@ -131,8 +132,18 @@ class Checker {
     successors_ = Successors(nodes_.size(), edges_);
     // A topological order reaches every node unless there is a cycle: only
     // then are the strongly connected components looked for, to report it.
-    order_.reserve(live);
-    in_topological_order(false, [&](std::size_t v) { order_.push_back(v); });
+    // Where every edge leads forward (to a node declared later, as pipelines
+    // are mostly written and generated), declaration order is one: no walk
+    // looks for another, and the passes that follow it read the nodes in
+    // turn (a walk's order made checking a 100,000-node grid's types miss
+    // the cache on nearly every node).
+    if (all_forward_ && live == nodes_.size()) {
+      order_.resize(live);
+      std::iota(order_.begin(), order_.end(), std::size_t{0});
+    } else {
+      order_.reserve(live);
+      in_topological_order(false, [&](std::size_t v) { order_.push_back(v); });
+    }
     bool cycles = order_.size() != live && check_cycles();
     if (!edge_problems && !cycles) {
       check_types_and_depths();
@@ -455,6 +466,7 @@ class Checker {
       to_ports_[e] = port;
       if (port != kNone) input_edge(nodes_[to])[port] = edges_.size();
       nodes_[from].output_edges++;
+      all_forward_ = all_forward_ && from < to;
       edges_.push_back(GraphEdge{from, to, port, e});
     });
     return any;
@@ -788,6 +800,7 @@ class Checker {
   const Registry& registry_;
   std::vector<Problem> problems_;
   std::vector<NodeInfo> nodes_;
+  bool all_forward_ = true;  // every graph edge leads from a node to one declared after it
   // What take() hands the compiler, gathered as the nodes and edges are checked:
   std::vector<const Kind*> kinds_;                    // per node: NodeInfo::kind
   std::vector<const std::vector<PortSpec>*> inputs_;  // per node: NodeInfo::input_list
