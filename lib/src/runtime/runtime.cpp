@@ -654,8 +654,19 @@ static_assert(sizeof(CompiledNode) <= 448, "a compiled node grew past seven cach
 /// malloc and a free).
 struct NodePlan {
   using allocator_type = std::pmr::polymorphic_allocator<std::byte>;
-  explicit NodePlan(const allocator_type& arena)
-      : inputs(arena), entries(arena), predecessors(arena), sources(arena), out(arena), in(arena) {}
+  explicit NodePlan(const allocator_type& arena) : inputs(arena), entries(arena) {}
+
+  /// Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
+  /// ends in the node's `added` and `consumed`. A task graph's nodes (one
+  /// source, no ordered node, no gather) have none: each node's accounts are
+  /// known as it is compiled.
+  struct Flows {
+    explicit Flows(const allocator_type& arena) : predecessors(arena), sources(arena), out(arena), in(arena) {}
+    std::pmr::vector<std::size_t> predecessors;      // per input port: the node feeding it
+    std::pmr::vector<std::size_t> sources;           // the sources upstream (itself, for a source), sorted
+    std::pmr::vector<Account> out;                   // per message emitted, added before it is put (see `added`)
+    std::pmr::vector<std::pmr::vector<Account>> in;  // per input port: subtracted per message consumed
+  };
 
   /// The input ports: the kind's, or what validation got from its
   /// dynamic_inputs (read until connect() is done, then gone).
@@ -663,12 +674,7 @@ struct NodePlan {
   std::size_t n_inputs = 0;                            // input_ports->size()
   std::pmr::vector<flow::receiver<Message>*> inputs;   // one per input port
   std::pmr::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
-  // Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
-  // ends in the node's `added` and `consumed`.
-  std::pmr::vector<std::size_t> predecessors;      // per input port: the node feeding it
-  std::pmr::vector<std::size_t> sources;           // the sources upstream (itself, for a source), sorted
-  std::pmr::vector<Account> out;                   // per message emitted, added before it is put (see `added`)
-  std::pmr::vector<std::pmr::vector<Account>> in;  // per input port: subtracted per message consumed
+  Flows* flows = nullptr;  // the arena's, where the graph needs them (Compiler::need_predecessors_)
 };
 
 /// Memory for a graph's arrays (its compiled nodes, and the plans its build
@@ -818,8 +824,9 @@ class Resource final : public std::pmr::memory_resource {
 /// vectors back to the arena, which does nothing with them: a call per
 /// vector per node for nothing).
 struct GraphPlan {
-  explicit GraphPlan(std::size_t n)
-      : arena(n * 192, &upstream), size(n), nodes(static_cast<NodePlan*>(huge::allocate(n * sizeof(NodePlan)))) {}
+  /// For `n` nodes, each taking about `per_node` bytes of the arena.
+  GraphPlan(std::size_t n, std::size_t per_node)
+      : arena(n * per_node, &upstream), size(n), nodes(static_cast<NodePlan*>(huge::allocate(n * sizeof(NodePlan)))) {}
   ~GraphPlan() { huge::deallocate(nodes, size * sizeof(NodePlan)); }  // see above: no ~NodePlan
   GraphPlan(const GraphPlan&) = delete;
   GraphPlan& operator=(const GraphPlan&) = delete;
@@ -1025,7 +1032,6 @@ class Compiler {
   void build(bool bodies) {
     bodies_at_build_ = bodies;
     storage_ = NodeArray(spec_.nodes.size());  // nodes_ points into it
-    plan_ = std::make_unique<GraphPlan>(spec_.nodes.size());
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     successors_ = std::move(validated_->successors);
     order_ = std::move(validated_->order);
@@ -1042,6 +1048,9 @@ class Compiler {
     one_window_ = sources == 1;
     // Which node feeds each input port: for plan_accounts() and plan_depths() only.
     need_predecessors_ = !one_window_ || validated_->any_ordered || any_gather_;
+    // The arena's first block: about what each node's plan takes of it (its
+    // ports' entries, and its flows where they are needed).
+    plan_ = std::make_unique<GraphPlan>(spec_.nodes.size(), need_predecessors_ ? 192 : 64);
     for (const NodeSpec& ns : spec_.nodes) {
       nodes_.push_back(&storage_.make());
       nodes_.back()->index = nodes_.size() - 1;
@@ -1398,7 +1407,11 @@ class Compiler {
     NodePlan& plan = plan_->make(node.index);
     plan.input_ports = validated_->inputs[node.index];  // a kind's dynamic_inputs is not asked again
     plan.n_inputs = plan.input_ports->size();
-    if (need_predecessors_) plan.predecessors.assign(plan.n_inputs, 0);
+    if (need_predecessors_) {
+      plan.flows = new (plan_->arena.allocate(sizeof(NodePlan::Flows), alignof(NodePlan::Flows)))
+          NodePlan::Flows(&plan_->arena);  // never destroyed: see GraphPlan
+      plan.flows->predecessors.assign(plan.n_inputs, 0);
+    }
     if (!node.kind->make && node.kind->shape != Shape::kJoin)
       throw Error("kind '" + node.kind->name + "' has no factory");
     ports_at_.push_back(ports_at_.back() + plan.n_inputs);  // its types in port_types_, for make_body()
@@ -1673,6 +1686,9 @@ class Compiler {
 
   NodePlan& plan(std::size_t index) { return plan_->nodes[index]; }
   NodePlan& plan(const CompiledNode& node) { return plan(node.index); }
+  /// Node `index`'s stream accounting (a graph that needs predecessors only).
+  NodePlan::Flows& flows(std::size_t index) { return *plan(index).flows; }
+  NodePlan::Flows& flows(const CompiledNode& node) { return flows(node.index); }
 
   /// Connects an edge from the node at index `from_index` to input port
   /// `port` of the one at `to_index` (its ends, as validating the spec found
@@ -1698,21 +1714,21 @@ class Compiler {
       } else
         flow::make_edge(*from.output, *entry);
     }
-    if (need_predecessors_) plan(to).predecessors.at(port) = from.index;
+    if (need_predecessors_) flows(to_index).predecessors.at(port) = from.index;
   }
 
   /// Which ledgers count each node's messages (stream.hpp): every source's
   /// window counts its items' messages wherever they are; an ordered node's
   /// sequencer counts those upstream of it.
   void plan_accounts() {
-    for (const auto& node : nodes_) plan(*node).in.resize(plan(*node).n_inputs);
+    for (const auto& node : nodes_) flows(*node).in.resize(plan(*node).n_inputs);
     for (std::size_t v : order_) {
       CompiledNode* node = nodes_[v];
-      NodePlan& mine = plan(*node);
+      NodePlan::Flows& mine = flows(*node);
       std::pmr::vector<std::size_t>& sources = mine.sources;
       if (node->src) sources.push_back(node->index);
       for (std::size_t p : mine.predecessors) {
-        const auto& more = plan(p).sources;
+        const auto& more = flows(p).sources;
         sources.insert(sources.end(), more.begin(), more.end());
       }
       std::sort(sources.begin(), sources.end());
@@ -1721,12 +1737,12 @@ class Compiler {
       for (std::size_t s : sources)
         if (fanout) mine.out.push_back(window_account(*nodes_[s], fanout));
       for (std::size_t port = 0; port < mine.predecessors.size(); ++port)
-        for (std::size_t s : plan(mine.predecessors[port]).sources)
+        for (std::size_t s : flows(mine.predecessors[port]).sources)
           mine.in[port].push_back(window_account(*nodes_[s], 1));
     }
     for (CompiledNode* x : sequenced_) plan_sequencer(*x);
     for (const auto& node : nodes_) {
-      const NodePlan& plan = this->plan(*node);
+      const NodePlan::Flows& plan = flows(*node);
       assign_accounts(
           *node, [&] { return Accounts(net_of(plan)); }, [&] { return Accounts(plan.out); },
           [&] { return Accounts(plan.in[0]); }, !plan.in.empty());
@@ -1740,7 +1756,7 @@ class Compiler {
     for (std::size_t v : order_) {
       CompiledNode* node = nodes_[v];
       int in = 0;
-      for (std::size_t p : plan(*node).predecessors) in = std::max(in, depth[p]);
+      for (std::size_t p : flows(*node).predecessors) in = std::max(in, depth[p]);
       depth[node->index] = std::max(0, in + node->kind->depth_change);  // a whole stream's gather emits depth 0
       if (node->gather && in == 0) node->gather->whole_stream = true;
     }
@@ -1751,8 +1767,8 @@ class Compiler {
     // keeps each item until the sequencer has delivered or skipped it (one
     // message more per item, released by the sequencer), so the window's
     // limit bounds the items held here and sizes the ring.
-    CompiledNode& source = *nodes_[plan(x).sources.at(0)];
-    std::pmr::vector<Account>& source_out = plan(source).out;
+    CompiledNode& source = *nodes_[flows(x).sources.at(0)];
+    std::pmr::vector<Account>& source_out = flows(source).out;
     detail::Window& window = *source.src->window;
     x.sequencer =
         std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *plan(x).inputs.at(0), window);
@@ -1767,7 +1783,7 @@ class Compiler {
     while (!stack.empty()) {
       std::size_t v = stack.back();
       stack.pop_back();
-      for (std::size_t p : plan(v).predecessors)
+      for (std::size_t p : flows(v).predecessors)
         if (!upstream[p]) upstream[p] = true, stack.push_back(p);
     }
     for (std::size_t v = 0; v < nodes_.size(); ++v) {
@@ -1775,8 +1791,8 @@ class Compiler {
       CompiledNode& node = *nodes_[v];
       std::int64_t toward = 0;  // edges from v that stay upstream of x or reach it
       for (std::size_t w : successors_.of(v)) toward += (upstream[w] || w == x.index) ? 1 : 0;
-      if (toward) plan(node).out.push_back(Account{x.sequencer.get(), toward});
-      for (auto& accounts : plan(node).in) accounts.push_back(Account{x.sequencer.get(), 1});
+      if (toward) flows(node).out.push_back(Account{x.sequencer.get(), toward});
+      for (auto& accounts : flows(node).in) accounts.push_back(Account{x.sequencer.get(), 1});
     }
   }
 
@@ -1787,7 +1803,7 @@ class Compiler {
 
   /// A map consumes one message per message it emits, a join one per port
   /// per record: the net per ledger, added at once (one atomic, or none).
-  std::pmr::vector<Account> net_of(const NodePlan& node) {
+  std::pmr::vector<Account> net_of(const NodePlan::Flows& node) {
     std::pmr::vector<Account> net(node.out.begin(), node.out.end(), &plan_->arena);
     for (const auto& port : node.in)
       for (const Account& in : port) {
