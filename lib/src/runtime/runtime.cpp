@@ -654,7 +654,7 @@ static_assert(sizeof(CompiledNode) <= 448, "a compiled node grew past seven cach
 /// malloc and a free).
 struct NodePlan {
   using allocator_type = std::pmr::polymorphic_allocator<std::byte>;
-  explicit NodePlan(const allocator_type& arena) : inputs(arena), entries(arena) {}
+  explicit NodePlan(const allocator_type& arena) : entries(arena) {}
 
   /// Stream accounting (stream.hpp), set by Compiler::plan_accounts(): it
   /// ends in the node's `added` and `consumed`. A task graph's nodes (one
@@ -672,8 +672,11 @@ struct NodePlan {
   /// dynamic_inputs (read until connect() is done, then gone).
   const std::vector<PortSpec>* input_ports = nullptr;
   std::size_t n_inputs = 0;                            // input_ports->size()
-  std::pmr::vector<flow::receiver<Message>*> inputs;   // one per input port
-  std::pmr::vector<flow::receiver<Message>*> entries;  // per input port: where edges connect
+  // Per input port: where edges connect. The node's own receiver (its task
+  // node or tbb node; null for a join's port, see connect()), but an
+  // ordered node's sequencer in front of its one input.
+  std::pmr::vector<flow::receiver<Message>*> entries;
+  flow::receiver<Message>* sequenced = nullptr;  // an ordered node's own input, behind its sequencer
   Flows* flows = nullptr;  // the arena's, where the graph needs them (Compiler::need_predecessors_)
 };
 
@@ -1525,7 +1528,7 @@ class Compiler {
         // nodes put to the task node on the port's number, a tbb node to a
         // JoinPort, made when connect() meets the first (none in a task graph).
         node.task.emplace(g, *this, node, true, false);
-        plan.inputs.assign(plan.n_inputs, nullptr);
+        plan.entries.assign(plan.n_inputs, nullptr);
         break;
       }
       case Shape::kSink: {
@@ -1540,7 +1543,6 @@ class Compiler {
         break;
       }
     }
-    plan.entries = plan.inputs;
     if (ns.ordered) {  // a sequencer in front of the node's one input (validation allows no other)
       auto arrival = std::make_unique<ArrivalNode>(g, flow::unlimited, [this, n](const Message& in) {
         if (ctx_.counting())
@@ -1549,7 +1551,7 @@ class Compiler {
           n->sequencer->pass(in);
         return flow::continue_msg();
       });
-      plan.entries[0] = arrival.get();
+      plan.sequenced = std::exchange(plan.entries[0], arrival.get());
       tbb_parts(node).nodes.push_back(std::move(arrival));
       sequenced_.push_back(&node);  // its sequencer is made by plan_accounts()
     }
@@ -1617,13 +1619,13 @@ class Compiler {
   /// Makes `node` a TaskNode (its input, and its output through its outlets).
   void add_task_node(CompiledNode& node) {
     node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink);
-    plan(node).inputs.push_back(&*node.task);
+    plan(node).entries.push_back(&*node.task);
   }
 
   template <class N, class Body>
   void add_node_of(CompiledNode& node, std::size_t concurrency, Body&& body) {
     auto made = std::make_unique<N>(ctx_.graph, concurrency, std::forward<Body>(body));
-    plan(node).inputs.push_back(made.get());
+    plan(node).entries.push_back(made.get());
     if constexpr (std::is_base_of_v<flow::sender<Message>, N>)
       node.output = made.get();  // a map
     else if constexpr (!std::is_base_of_v<flow::sender<flow::continue_msg>, N>)
@@ -1770,8 +1772,7 @@ class Compiler {
     CompiledNode& source = *nodes_[flows(x).sources.at(0)];
     std::pmr::vector<Account>& source_out = flows(source).out;
     detail::Window& window = *source.src->window;
-    x.sequencer =
-        std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *plan(x).inputs.at(0), window);
+    x.sequencer = std::make_unique<detail::Sequencer>(detail::ring_slots(window.limit()), *plan(x).sequenced, window);
     auto own =
         std::find_if(source_out.begin(), source_out.end(), [&](const Account& a) { return a.ledger == &window; });
     if (own == source_out.end())
