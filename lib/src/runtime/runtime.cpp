@@ -622,16 +622,22 @@ struct TbbParts {
 struct alignas(64) CompiledNode {
   // What a message into the node touches, first and in two cache lines (the
   // node is line-aligned): its task node (taking the message, then the
-  // task's reads), then the body and resources; a join's state follows the
-  // kind. A graph of 100k nodes misses the cache on nearly every node it
-  // reaches, once per line.
+  // task's reads), then the body and resources; a join's state follows, on
+  // a line of its own. A graph of 100k nodes misses the cache on nearly
+  // every node it reaches, once per line.
   std::optional<TaskNode> task;  // a map's or sink's of unlimited concurrency, a join's
   std::unique_ptr<NodeBody> body;
   Held resources;
   const Kind* kind = nullptr;
-  std::optional<JoinState> join;  // a join's keys: a message into a join touches it and the task node
-  // Then what each run touches (prepare, release).
   const NodeSpec* spec = nullptr;
+  // A join's keys: a message into a join touches it and the task node. It
+  // starts a line of its own: the lock, which every message writes, is then
+  // on no line of the task node's, which the threads putting to the node
+  // read; and the three lines Outlets::prefetch asks for from there hold the
+  // lock, the first key's tag and its values (from the node's 120th byte on,
+  // the values ended on a fourth).
+  alignas(64) std::optional<JoinState> join;
+  // Then what each run touches (prepare, release).
   std::size_t index = 0;  // in PipelineSpec::nodes
   Accounts added;     // per message put out: a map's or join's net (out minus in, zero weights
                       // dropped), a source's, flat map's or gather's out
