@@ -693,8 +693,8 @@ struct NodePlan {
 /// 99,856-node wavefront took 8,054 page faults, and takes 544.
 ///
 /// The kernel clears every page of a fresh block as it is first written: at
-/// 100,000 nodes, 51 MB of nodes and 40 MB of plans, a tenth of validating,
-/// building, running and tearing down the graph once. So a freed block is
+/// 100,000 nodes, 58 MB of nodes and 40 MB of plans (as they were then), a
+/// tenth of validating, building, running and tearing down the graph once. So a freed block is
 /// kept, the largest few (kSlots, at most kKeep bytes in all), for the next
 /// graph built in the process that fits in one: marked MADV_FREE, its pages
 /// are the kernel's to take back if memory runs short (a page taken comes
@@ -968,7 +968,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
-/// and into each other). A block of over 255 nodes (128 KiB) is
+/// and into each other). A block of over 292 nodes (128 KiB) is
 /// huge::allocate's, kept for the next graph that fits: a graph of 100,000
 /// nodes then takes a few dozen page faults to build instead of tens of
 /// thousands, and its runs miss the TLB less; a graph of 1,000 nodes none.
