@@ -723,8 +723,8 @@ class Kept {
   /// Blocks of 2 MiB pages, or (`mid`) of kMid bytes up to 2 MiB.
   static Kept& instance(bool mid) {
     // never destroyed: a graph may be torn down during static destruction
-    static Kept* const pages = new Kept(kKeep, kPage, true);
-    static Kept* const mids = new Kept(kKeepMid, kMidStep, false);
+    static Kept* const pages = new Kept(kKeep, kPage);
+    static Kept* const mids = new Kept(kKeepMid, kMidStep);
     return mid ? *mids : *pages;
   }
   /// A kept block of `bytes` or more (the smallest such), or nullptr.
@@ -742,7 +742,7 @@ class Kept {
   void* fresh(std::size_t bytes) const {
     void* p = ::operator new(bytes, std::align_val_t(align_));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (advise_) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
+    if (huge_pages()) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failing is harmless
 #endif
     return p;
   }
@@ -750,7 +750,7 @@ class Kept {
   void give(void* raw, std::size_t bytes) noexcept {
     if (detail::pool_keeps_blocks() && bytes <= keep_) {
 #if defined(__linux__) && defined(MADV_FREE)
-      if (advise_) madvise(raw, bytes, MADV_FREE);  // before another thread may take the block
+      if (huge_pages()) madvise(raw, bytes, MADV_FREE);  // before another thread may take the block
 #endif
       std::lock_guard<std::mutex> lock(mutex_);
       Block* smallest = &blocks_[0];
@@ -778,15 +778,16 @@ class Kept {
 
  private:
   /// `keep`: at most this many bytes kept; `align`: a block's alignment (and
-  /// its size's multiple); `advise`: huge pages, given back MADV_FREE when kept.
-  Kept(std::size_t keep, std::size_t align, bool advise) : keep_(keep), align_(align), advise_(advise) {}
+  /// its size's multiple; kPage: blocks of huge pages).
+  Kept(std::size_t keep, std::size_t align) : keep_(keep), align_(align) {}
+  /// Whether the blocks are 2 MiB pages: advised as huge pages, given back MADV_FREE when kept.
+  bool huge_pages() const { return align_ == kPage; }
   struct Block {
     void* raw = nullptr;
     std::size_t bytes = 0;  // 0 when raw is null
   };
   const std::size_t keep_;
   const std::size_t align_;
-  const bool advise_;
   std::mutex mutex_;
   std::array<Block, kSlots> blocks_{};
   std::size_t total_ = 0;
