@@ -239,6 +239,53 @@ TEST_CASE("Value::make constructs its payload in place") {
   CHECK(braid::to_json_text(text) == braid::to_json_text(Value::of(std::string("xxx"))));
 }
 
+TEST_CASE("a record draft is filled in place, field by field, and finished into a Value that holds it") {
+  for (std::size_t n : {1, 2, 4, 5, 7}) {  // inline fields, and fields in a block of their own
+    CAPTURE(n);
+    std::vector<std::string> ports;
+    for (std::size_t i = 0; i < n; ++i) ports.push_back("in" + std::to_string(i));
+    const braid::FieldNames names = braid::FieldNames::interned(ports);
+
+    braid::Record empty(names, nullptr);  // every field empty
+    REQUIRE(empty.size() == n);
+    for (std::size_t i = 0; i < n; ++i) CHECK(empty.at(ports[i]).empty());
+
+    braid::detail::RecordDraft draft;
+    CHECK_FALSE(draft.started());
+    draft.start(names);
+    REQUIRE(draft.started());
+    std::vector<const std::int64_t*> elements;
+    for (std::size_t i = n; i-- > 0;) {  // in any order, as the ports' messages come
+      CHECK(draft.field(i).empty());
+      Value v = Value::of(std::vector<std::int64_t>{static_cast<std::int64_t>(i), 10});
+      elements.insert(elements.begin(), v.get<braid::Slice<std::int64_t>>().data());
+      draft.field(i) = std::move(v);
+    }
+    const Value made = draft.finish();
+    CHECK_FALSE(draft.started());
+    REQUIRE(made.type_name() == "record");
+    const braid::Record& r = made.get<braid::Record>();
+    REQUIRE(r.size() == n);
+    CHECK(&r.names()[0] == &names[0]);
+    for (std::size_t i = 0; i < n; ++i) {
+      CHECK(r.at(ports[i]).object().use_count() == 1);  // held by the record alone
+      const auto slice = r.at(ports[i]).get<braid::Slice<std::int64_t>>();
+      CHECK(slice[0] == static_cast<std::int64_t>(i));
+      CHECK(slice.data() == elements[i]);  // the payload written, not one made anew
+    }
+
+    // Dropped unfinished (a failed run's key): its values go with it.
+    braid::detail::RecordDraft dropped;
+    dropped.start(names);
+    const Value kept = Value::of(std::vector<std::int64_t>{1, 2, 3});
+    dropped.field(n - 1) = kept;
+    CHECK(kept.object().use_count() == 2);
+    dropped.reset();
+    CHECK_FALSE(dropped.started());
+    CHECK(kept.object().use_count() == 1);
+  }
+}
+
 TEST_CASE("shared records live in blocks each thread keeps and reuses, freed by whichever thread drops them last") {
   // Made on this thread, dropped on others (their blocks join those threads'
   // lists), more than a thread keeps; each record's fields stay intact until

@@ -421,6 +421,10 @@ class FieldNames {
   std::shared_ptr<const std::vector<std::string>> names_;  // for interned lists, owns nothing
 };
 
+namespace detail {
+class RecordDraft;
+}  // namespace detail
+
 /// A record: named fields in a fixed order (a join's output: one field per port).
 /// Immutable once made; readable from any number of threads. Up to four
 /// fields live in the record itself (a Value of a record is then one
@@ -497,7 +501,8 @@ class Record {
   /// find() return the first field of a name).
   explicit Record(std::vector<std::pair<std::string, Value>> fields);
   /// A record of the fields `names`, whose values are moved out of
-  /// values[0 .. names.size()): the names are shared, not copied.
+  /// values[0 .. names.size()): the names are shared, not copied. With
+  /// `values` null every field is empty.
   Record(FieldNames names, Value* values);
   /// The same fields (the values are copied: cheap, they share their payloads).
   Record(const Record& o);
@@ -527,6 +532,7 @@ class Record {
   void take_values(From from);
   void steal(Record& o) noexcept;
   void release() noexcept;
+  friend class detail::RecordDraft;  // fills a record's fields before it is shared
 
   FieldNames names_;
   Value* values_;  // size() constructed values: inline_ when size() <= kInline, else allocated
@@ -576,6 +582,38 @@ struct ValueTraits<Record> {
     out.object_ = std::allocate_shared<const Record>(PoolAllocator<Record>(), std::forward<Args>(args)...);
   }
   static const Record& load(const Value& v) { return *static_cast<const Record*>(v.object_.get()); }
+  static Value adopt(std::shared_ptr<const Record> record) noexcept {
+    Value out;
+    out.type_ = &type_of<Record>();
+    out.object_ = std::move(record);
+    return out;
+  }
+};
+
+/// A record filled in place before anyone else sees it, as a join fills a
+/// key's: made with every field empty at the key's first message, each
+/// port's value moved straight into its field, and handed on whole as a
+/// Value by the last. One owner writes it (under the join's lock); it is
+/// shared only once finished. A value then moves once on its way into a
+/// record, not into a table of the join's and again into the record.
+class RecordDraft {
+ public:
+  RecordDraft() noexcept = default;
+  /// Makes the record: `names.size()` fields, each empty; the names shared.
+  void start(const FieldNames& names) {
+    record_ = std::allocate_shared<Record>(PoolAllocator<Record>(), names, nullptr);
+  }
+  /// Whether start() made a record not yet finished.
+  bool started() const noexcept { return record_ != nullptr; }
+  /// Field `i` (requires started() and i < the number of names), writable until finish().
+  Value& field(std::size_t i) const noexcept { return record_->values_[i]; }
+  /// The record as a Value; the draft holds none again.
+  Value finish() noexcept { return ValueTraits<Record>::adopt(std::move(record_)); }
+  /// Drops the record and the values written to it.
+  void reset() noexcept { record_.reset(); }
+
+ private:
+  std::shared_ptr<Record> record_;  // not const until finished: its fields are written in place
 };
 }  // namespace detail
 

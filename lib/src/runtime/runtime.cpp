@@ -269,47 +269,16 @@ struct GatherState {
 
 /// What a join holds while its keys fill. Most joins wait for one key at a
 /// time (a task graph's one item; a stream's items arriving in step), so the
-/// first pending key lives in the state itself, its values reused from key to
-/// key without allocating; keys pending beside it go to a hash table.
+/// first pending key lives in the state itself; keys pending beside it go to
+/// a hash table. A key's record is made at its first message and filled in
+/// place (detail::RecordDraft): a value moves once, from its message into
+/// the record the join's body gets.
 struct JoinState {
-  /// A key's values, one per port, each empty until its message arrived. A
-  /// join of two ports (the most common) keeps them in place: a message into
-  /// the join then touches no memory but the join's own lines.
-  class Values {
-   public:
-    void resize(std::size_t n) {
-      if (n > kInline && n != n_) more_ = std::make_unique<Value[]>(n);
-      n_ = n;
-    }
-    std::size_t size() const { return n_; }
-    Value* data() { return n_ > kInline ? more_.get() : inline_.data(); }
-    const Value* data() const { return n_ > kInline ? more_.get() : inline_.data(); }
-    Value& operator[](std::size_t i) { return data()[i]; }
-    const Value& operator[](std::size_t i) const { return data()[i]; }
-    Value* begin() { return data(); }
-    Value* end() { return data() + n_; }
-    /// Empties every value; keeps what was allocated, for the next key. Each
-    /// is destroyed and made again in place: assigning an empty Value built
-    /// one on the stack first, and reading it back straddled two of its
-    /// stores (a store-forwarding stall per value, a quarter of a join's time).
-    void clear() {
-      for (Value& v : *this) {
-        v.~Value();
-        new (&v) Value();
-      }
-    }
-
-   private:
-    static constexpr std::size_t kInline = 2;
-    std::size_t n_ = 0;
-    std::array<Value, kInline> inline_;
-    std::unique_ptr<Value[]> more_;  // n_ of them, when more than kInline (a pointer: a join's state stays small)
-  };
   struct Pending {
     std::size_t arrived = 0;
-    Values values;
+    detail::RecordDraft record;  // one field per port, each empty until its message arrived
   };
-  // What each message touches first, in three lines: the lock, the first key's tag, and its values.
+  // What each message touches first, in two lines: the lock and the first key.
   tbb::spin_mutex mutex;  // the node's own, as a gather's
   bool first_used = false;
   bool more_used = false;  // !more.empty(), kept beside the lock: a key's first message reads no line of `more`
@@ -325,7 +294,7 @@ struct JoinState {
   bool empty() const { return !first_used && !more_used; }
   void clear() {
     first_used = false;
-    first.values.clear();
+    first.record.reset();
     first.arrived = 0;
     if (more) more->clear();
     more_used = false;
@@ -465,11 +434,10 @@ class Outlets {
       const char* p = reinterpret_cast<const char*>(t.receiver);
       __builtin_prefetch(p);
       __builtin_prefetch(p + 64);
-      if (t.join_line) {  // the join state's first three lines
+      if (t.join_line) {  // the join state's two lines
         const char* j = p + 64 * t.join_line;
         __builtin_prefetch(j);
         __builtin_prefetch(j + 64);
-        __builtin_prefetch(j + 128);
       }
     }
   }
@@ -633,9 +601,8 @@ struct alignas(64) CompiledNode {
   // A join's keys: a message into a join touches it and the task node. It
   // starts a line of its own: the lock, which every message writes, is then
   // on no line of the task node's, which the threads putting to the node
-  // read; and the three lines Outlets::prefetch asks for from there hold the
-  // lock, the first key's tag and its values (from the node's 120th byte on,
-  // the values ended on a fourth).
+  // read; and the two lines Outlets::prefetch asks for from there hold the
+  // lock, the first key's tag and its record.
   alignas(64) std::optional<JoinState> join;
   // Then what each run touches (prepare, release).
   std::size_t index = 0;  // in PipelineSpec::nodes
@@ -649,9 +616,9 @@ struct alignas(64) CompiledNode {
   std::unique_ptr<SourceState> src;              // a source's
   std::unique_ptr<detail::Sequencer> sequencer;  // an ordered node's
 };
-// Seven lines: a graph of 100,000 nodes faults in, clears, and at its end
-// walks 32 MB less than it did at twelve.
-static_assert(sizeof(CompiledNode) <= 448, "a compiled node grew past seven cache lines");
+// Six lines: a graph of 100,000 nodes faults in, clears, and at its end
+// walks 38 MB less than it did at twelve.
+static_assert(sizeof(CompiledNode) <= 384, "a compiled node grew past six cache lines");
 
 /// What building the graph needs of a node and its runs do not: kept apart
 /// from the compiled node, which stays smaller (fewer pages to fault in,
@@ -920,11 +887,13 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
 
 /// Files `in`'s value under its tag on `port`. Returns the record when that
 /// completed the key (every port has its message), else an empty value. The
-/// record is made under the join's lock, its values moved straight in from
-/// the key's: a short step, its block from the thread's own
-/// (detail::pool_allocate). Taking the values out first, to make the record
-/// after the lock, cost a move per value and a container made and destroyed
-/// per key (a layered DAG at 1 thread: 1,027 instructions a node, now 943).
+/// key's record is made at its first message, its block from the thread's own
+/// (detail::pool_allocate), and each message moves its value into its field:
+/// a short step under the join's lock. Keeping the values in the join's
+/// state and moving them into a record made by the last message cost a
+/// rerun of a layered DAG of 1,000 nodes at 1 thread 954 instructions a node
+/// against 895 (a move per value, the state's values emptied again, and the
+/// record's made empty only to be overwritten), and the state 80 bytes.
 Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
   JoinState::Pending* p = nullptr;
@@ -934,30 +903,28 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
   } else if (j.more_used && (it = j.more->find(in.tag)) != j.more->end()) {
     p = &it->second;
   } else if (!j.first_used) {
+    p = &j.first;
+    p->record.start(j.ports);  // first: if it throws, no key was opened
     j.first_used = true;
     j.first_tag = in.tag;
-    p = &j.first;
-    // Sized by the first key of the first run (and kept): a wide join's
-    // values then lie in the order the run reaches the joins, which the
-    // cache's prefetcher follows; sized when the graph was built, they lay
-    // in the order of the nodes, and a 100,000-node run took 1.3x as long.
-    p->values.resize(j.ports.size());
     open.add(1);
   } else {
+    detail::RecordDraft record;
+    record.start(j.ports);
     if (!j.more) j.more = std::make_unique<std::unordered_map<Tag, JoinState::Pending, TagHash>>();
     it = j.more->try_emplace(in.tag).first;
     j.more_used = true;
     p = &it->second;
-    p->values.resize(j.ports.size());
+    p->record = std::move(record);
     open.add(1);
   }
-  if (!p->values[port].empty())
+  Value& field = p->record.field(port);
+  if (!field.empty())
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-  p->values[port] = std::move(in.value);
-  if (++p->arrived < p->values.size()) return Value();
-  Value record = Value::make<Record>(j.ports, p->values.data());  // j.ports never changes while the graph runs
+  field = std::move(in.value);
+  if (++p->arrived < j.ports.size()) return Value();
+  Value record = p->record.finish();
   if (p == &j.first) {
-    p->values.clear();  // moved from: empty again, kept for the next key
     p->arrived = 0;
     j.first_used = false;
   } else {
@@ -1225,9 +1192,9 @@ class Compiler {
         std::vector<std::pair<Tag, std::string>> lines;
         node->join->for_each([&](const Tag& tag, const JoinState::Pending& p) {
           std::string have, lack;
-          for (std::size_t i = 0; i < p.values.size(); ++i)
-            (p.values[i].empty() ? lack : have) +=
-                ((p.values[i].empty() ? lack : have).empty() ? "" : ", ") + node->join->ports[i];
+          for (std::size_t i = 0; i < node->join->ports.size(); ++i)
+            (p.record.field(i).empty() ? lack : have) +=
+                ((p.record.field(i).empty() ? lack : have).empty() ? "" : ", ") + node->join->ports[i];
           lines.emplace_back(tag, who + ": tag " + tag.to_string() + " arrived on " + have + " but never on " + lack);
         });
         std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

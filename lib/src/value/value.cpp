@@ -453,7 +453,18 @@ Record::Record(std::vector<std::pair<std::string, Value>> fields) : values_(inli
 }
 
 Record::Record(FieldNames names, Value* values) : names_(std::move(names)), values_(inline_) {
-  take_values([values](std::size_t i) -> Value&& { return std::move(values[i]); });
+  if (values) {
+    take_values([values](std::size_t i) -> Value&& { return std::move(values[i]); });
+  } else if (size() <= kInline) {
+    // Every inline value made empty, past size() too: a fixed size, written
+    // in a few stores, where as many as size() were a call to memset (a
+    // join's records are made so). The ones past size() hold nothing, and
+    // are never destroyed.
+    for (Value& v : inline_) new (&v) Value();
+  } else {
+    values_ = static_cast<Value*>(::operator new(size() * sizeof(Value)));
+    for (std::size_t i = 0; i < size(); ++i) new (&values_[i]) Value();
+  }
 }
 
 Record::Record(const Record& o) : names_(o.names_), values_(inline_) {
@@ -475,7 +486,10 @@ Record& Record::operator=(Record&& o) noexcept {
   return *this;
 }
 
-Record::~Record() { release(); }
+Record::~Record() {
+  for (std::size_t i = 0, n = size(); i < n; ++i) values_[i].~Value();
+  if (values_ != inline_) ::operator delete(values_);
+}
 
 // Takes o's fields (this one holds none); leaves o empty.
 void Record::steal(Record& o) noexcept {
