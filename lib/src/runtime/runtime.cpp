@@ -936,7 +936,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
 }
 
 /// The compiled nodes, in one block that never moves (nodes point into it
-/// and into each other). A block of over 292 nodes (128 KiB) is
+/// and into each other). A block of over 341 nodes (128 KiB) is
 /// huge::allocate's, kept for the next graph that fits: a graph of 100,000
 /// nodes then takes a few dozen page faults to build instead of tens of
 /// thousands, and its runs miss the TLB less; a graph of 1,000 nodes none.
