@@ -38,6 +38,8 @@ constexpr bool kPooled = true;
 struct FreeBlocks {
   void* head = nullptr;
   std::uint32_t count = 0;
+  bool reaped =
+      false;  // Reaper made for the thread (a flag here: asking for the reaper each time called its TLS wrapper)
   bool closed = false;  // the thread is exiting: keep nothing more
 };
 constexpr std::uint32_t kKeep = 512;  // 128 KiB a thread at most
@@ -77,7 +79,10 @@ void pool_deallocate(void* p, std::size_t bytes) noexcept {
   if (kPooled && bytes <= kPoolBlock) {
     FreeBlocks& f = free_blocks;
     if (f.count < kKeep && !f.closed) {
-      if (f.count == 0) (void)&reaper;  // made (once) before the first block is kept
+      if (!f.reaped) {  // made (once) before the first block is kept
+        (void)&reaper;
+        f.reaped = true;
+      }
       *static_cast<void**>(p) = f.head;
       f.head = p;
       ++f.count;
