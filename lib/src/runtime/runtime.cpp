@@ -104,7 +104,7 @@ const bool kPrefetchW = cpu_has_prefetchw();
 /// a write (or a lock) to it waits for nothing more. A plain prefetch brings
 /// it shared, and the lock on a join's state then waited for the line a
 /// second time (its ownership): a 100,000-node wavefront's rerun at 1 thread
-/// took 30 ms, and 18 with this. x86's PREFETCHW is asked for by hand:
+/// took 30 ms, and 19 with this. x86's PREFETCHW is asked for by hand:
 /// compilers emit it for __builtin_prefetch(p, 1) only where told the
 /// processor has it.
 inline void prefetch_to_write(const void* p) {

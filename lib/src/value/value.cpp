@@ -38,8 +38,9 @@ constexpr bool kPooled = true;
 struct FreeBlocks {
   void* head = nullptr;
   std::uint32_t count = 0;
-  bool reaped =
-      false;  // Reaper made for the thread (a flag here: asking for the reaper each time called its TLS wrapper)
+  // Reaper made for the thread: a flag, so that the reaper (its TLS wrapper
+  // a call) is asked for once, not whenever the list was empty.
+  bool reaped = false;
   bool closed = false;  // the thread is exiting: keep nothing more
 };
 constexpr std::uint32_t kKeep = 512;  // 128 KiB a thread at most
