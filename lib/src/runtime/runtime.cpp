@@ -64,9 +64,6 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 namespace braid {
 namespace {
@@ -90,31 +87,18 @@ struct TagHash {
   std::size_t operator()(const Tag& t) const noexcept { return t.hash(); }
 };
 
+/// Asks the cache for the line at `p`, as __builtin_prefetch(p), but in an
+/// instruction of its own on x86, which the compiler keeps: GCC 12 deleted
+/// every __builtin_prefetch of Outlets::prefetch (the group of a line
+/// prefetched only where a field said so, beside two prefetched always: a
+/// test case of five lines loses all three), so a task graph's messages
+/// found their successors' lines in memory when they came: a 100,000-node
+/// wavefront's rerun at 1 thread took 30 ms, and 18 to 19 with them.
+inline void prefetch_line(const void* p) {
 #if defined(__x86_64__) || defined(__i386__)
-/// Whether the processor has PREFETCHW (CPUID 0x80000001, ECX bit 8): every
-/// x86-64 one since Intel Broadwell and AMD K8; asked once.
-bool cpu_has_prefetchw() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)) != 0;
-}
-const bool kPrefetchW = cpu_has_prefetchw();
-#endif
-
-/// Asks the cache for the line at `p` to write to: the line comes owned, so
-/// a write (or a lock) to it waits for nothing more. A plain prefetch brings
-/// it shared, and the lock on a join's state then waited for the line a
-/// second time (its ownership): a 100,000-node wavefront's rerun at 1 thread
-/// took 30 ms, and 19 with this. x86's PREFETCHW is asked for by hand:
-/// compilers emit it for __builtin_prefetch(p, 1) only where told the
-/// processor has it.
-inline void prefetch_to_write(const void* p) {
-#if defined(__x86_64__) || defined(__i386__)
-  if (kPrefetchW)
-    asm volatile("prefetchw %0" ::"m"(*static_cast<const char*>(p)));
-  else
-    __builtin_prefetch(p);
+  asm volatile("prefetcht0 %0" ::"m"(*static_cast<const char*>(p)));
 #else
-  __builtin_prefetch(p, 1);
+  __builtin_prefetch(p);
 #endif
 }
 
@@ -318,6 +302,7 @@ struct JoinState {
   bool first_used = false;
   bool more_used = false;  // !more.empty(), kept beside the lock: a key's first message reads no line of `more`
   std::uint8_t first_depth = 0;
+  std::uint32_t n_ports = 0;  // ports.size(), here: the names' list is a line of its own
   std::uint64_t first_item = 0;
   FieldNames ports;  // the records' field names: interned, so a record copies none and counts no reference
   Pending first;
@@ -492,9 +477,9 @@ class Outlets {
       const Target& t = inline_[i];
       if (!t.own) continue;
       const char* p = reinterpret_cast<const char*>(t.receiver);
-      __builtin_prefetch(p);
-      __builtin_prefetch(p + 64);
-      if (t.join_line) prefetch_to_write(p + 64 * t.join_line);  // the join state's first line (JoinState): its lock
+      prefetch_line(p);
+      prefetch_line(p + 64);
+      if (t.join_line) prefetch_line(p + 64 * t.join_line);  // the join state's first line (JoinState)
     }
   }
 
@@ -978,7 +963,7 @@ Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) 
   if (!field.empty())
     throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
   field = std::move(in.value);
-  if (++p->arrived < j.ports.size()) return Value();
+  if (++p->arrived < j.n_ports) return Value();
   Value record = p->record.finish();
   if (p == &j.first) {
     p->arrived = 0;
@@ -1553,6 +1538,7 @@ class Compiler {
       case Shape::kJoin: {
         node.join.emplace();
         node.join->ports = join_names(*plan.input_ports);
+        node.join->n_ports = static_cast<std::uint32_t>(node.join->ports.size());
         // The body node: the join's body (optional, make_body) on each complete
         // record, which the ports put to it. The ports are the inputs: braid's
         // nodes put to the task node on the port's number, a tbb node to a
