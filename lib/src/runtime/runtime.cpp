@@ -93,7 +93,7 @@ struct TagHash {
 /// prefetched only where a field said so, beside two prefetched always: a
 /// test case of five lines loses all three), so a task graph's messages
 /// found their successors' lines in memory when they came: a 100,000-node
-/// wavefront's rerun at 1 thread took 30 ms, and 18 to 19 with them.
+/// wavefront's rerun at 1 thread took 30 to 35 ms, and 17 to 26 with them.
 inline void prefetch_line(const void* p) {
 #if defined(__x86_64__) || defined(__i386__)
   asm volatile("prefetcht0 %0" ::"m"(*static_cast<const char*>(p)));
