@@ -30,6 +30,7 @@
 #include <braid/runtime.hpp>
 
 #include "runtime/stream.hpp"
+#include "spec/prefetch.hpp"
 #include "spec/recent.hpp"
 #include "spec/same_text.hpp"
 #include "spec/validated.hpp"
@@ -82,25 +83,11 @@ using FlatMapNode = FlatMapNodeOf<flow::queueing>;
 using PumpNode = flow::multifunction_node<flow::continue_msg, std::tuple<Message>, flow::queueing>;
 using ArrivalNode = flow::function_node<Message, flow::continue_msg, flow::rejecting>;
 using detail::Ledger;
+using detail::prefetch_line;
 
 struct TagHash {
   std::size_t operator()(const Tag& t) const noexcept { return t.hash(); }
 };
-
-/// Asks the cache for the line at `p`, as __builtin_prefetch(p), but in an
-/// instruction of its own on x86, which the compiler keeps: GCC 12 deleted
-/// every __builtin_prefetch of Outlets::prefetch (the group of a line
-/// prefetched only where a field said so, beside two prefetched always: a
-/// test case of five lines loses all three), so a task graph's messages
-/// found their successors' lines in memory when they came: a 100,000-node
-/// wavefront's rerun at 1 thread took 30 to 35 ms, and 17 to 26 with them.
-inline void prefetch_line(const void* p) {
-#if defined(__x86_64__) || defined(__i386__)
-  asm volatile("prefetcht0 %0" ::"m"(*static_cast<const char*>(p)));
-#else
-  __builtin_prefetch(p);
-#endif
-}
 
 /// A counting semaphore for a shared resource's capacity.
 class Semaphore {
@@ -1086,11 +1073,11 @@ class Compiler {
       if (edges > kPrefetchFrom && e + kAhead < edges) {
         const CompiledNode& from = storage_[ends[2 * (e + kAhead)]];
         const std::size_t to = ends[2 * (e + kAhead) + 1];
-        __builtin_prefetch(&from);
-        __builtin_prefetch(reinterpret_cast<const char*>(&from) + 64);
-        __builtin_prefetch(reinterpret_cast<const char*>(&storage_[to].join) + sizeof(std::optional<JoinState>) - 1);
-        __builtin_prefetch(&plan(to).entries);
-        __builtin_prefetch(plan(ends[2 * (e + kNear) + 1]).entries.data());  // its plan asked for 8 edges ago
+        prefetch_line(&from);
+        prefetch_line(reinterpret_cast<const char*>(&from) + 64);
+        prefetch_line(reinterpret_cast<const char*>(&storage_[to].join) + sizeof(std::optional<JoinState>) - 1);
+        prefetch_line(&plan(to).entries);
+        prefetch_line(plan(ends[2 * (e + kNear) + 1]).entries.data());  // its plan asked for 8 edges ago
       }
       connect(ends[2 * e], ends[2 * e + 1], validated_->to_ports[e]);
     }
@@ -1319,7 +1306,7 @@ class Compiler {
     // Filed, waiting for the key's other ports. The body will run on the
     // record: fetch it now, while the other messages are on their way (in a
     // graph of many nodes it is a miss of its own, after the node's).
-    __builtin_prefetch(node.body.get());
+    prefetch_line(node.body.get());
     return d1::SUCCESSFULLY_ENQUEUED;
   }
 

@@ -4,6 +4,7 @@
 
 #include <braid/spec.hpp>
 
+#include "spec/prefetch.hpp"
 #include "spec/same_text.hpp"
 
 #include <cstdint>
@@ -160,13 +161,7 @@ class IdIndex {
     }
   }
 
-  static void prefetch(const void* p) {
-#if defined(__GNUC__)
-    __builtin_prefetch(p);
-#else
-    (void)p;
-#endif
-  }
+  static void prefetch(const void* p) { prefetch_line(p); }
 
   static constexpr std::size_t kSmall = std::size_t{1} << 13;  // slots (128 KB): up to 4,096 nodes
 
