@@ -423,6 +423,7 @@ class FieldNames {
 
 namespace detail {
 class RecordDraft;
+struct EmptyFields {};  // Record's constructor of a record whose fields are all empty
 }  // namespace detail
 
 /// A record: named fields in a fixed order (a join's output: one field per port).
@@ -504,6 +505,16 @@ class Record {
   /// values[0 .. names.size()): the names are shared, not copied. With
   /// `values` null every field is empty.
   Record(FieldNames names, Value* values);
+  /// \cond INTERNAL
+  /// The fields `names`, each empty (as Record(names, nullptr)), made inline:
+  /// a join makes one record per key (detail::RecordDraft).
+  Record(const FieldNames& names, detail::EmptyFields) : names_(names), values_(inline_) {
+    if (names_.size() <= kInline)
+      for (Value& v : inline_) new (&v) Value();  // all four: a fixed size, a few stores
+    else
+      make_empty_values();
+  }
+  /// \endcond
   /// The same fields (the values are copied: cheap, they share their payloads).
   Record(const Record& o);
   /// Takes o's fields; o is left with none.
@@ -531,6 +542,7 @@ class Record {
   template <class From>  // from(i): what the i-th value is made from (Value&& or const Value&)
   void take_values(From from);
   void steal(Record& o) noexcept;
+  void make_empty_values();
   void release() noexcept;
   friend class detail::RecordDraft;  // fills a record's fields before it is shared
 
@@ -601,7 +613,7 @@ class RecordDraft {
   RecordDraft() noexcept = default;
   /// Makes the record: `names.size()` fields, each empty; the names shared.
   void start(const FieldNames& names) {
-    record_ = std::allocate_shared<Record>(PoolAllocator<Record>(), names, nullptr);
+    record_ = std::allocate_shared<Record>(PoolAllocator<Record>(), names, EmptyFields{});
   }
   /// Whether start() made a record not yet finished.
   bool started() const noexcept { return record_ != nullptr; }

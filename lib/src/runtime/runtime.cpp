@@ -160,7 +160,7 @@ class ResourceHold {
 /// of the process share the last slot, and add to it atomically.
 class OpenCount {
  public:
-  void add(std::int64_t n) {
+  [[gnu::always_inline]] void add(std::int64_t n) {
     const std::size_t i = slot();
     std::atomic<std::int64_t>& c = slots_[i].n;
     if (i == kShared)
@@ -417,9 +417,13 @@ class Inlet : public flow::receiver<Message> {
  public:
   explicit Inlet(flow::graph& g) : graph_(g) {}
   virtual d1::graph_task* take(Message&& m, std::size_t port, d1::execution_data* ed) = 0;
+  /// take() of a copy of `m` (a successor but the last): copied where it is
+  /// kept, and only what is kept (a join keeps the value, not the tag), with
+  /// no temporary Message made, moved from and destroyed on the way.
+  virtual d1::graph_task* take_copy(const Message& m, std::size_t port, d1::execution_data* ed) = 0;
 
  protected:
-  d1::graph_task* try_put_task(const Message& m) final { return take(Message(m), 0, nullptr); }  // from a tbb node
+  d1::graph_task* try_put_task(const Message& m) final { return take_copy(m, 0, nullptr); }  // from a tbb node
   flow::graph& graph_reference() const final { return graph_; }
   flow::graph& graph_;
 };
@@ -502,7 +506,7 @@ class Outlets {
     }
   };
   static d1::graph_task* put_copy(const Target& t, const Message& m, d1::execution_data* ed) {
-    return t.own ? t.inlet()->take(Message(m), t.port, ed) : Access::put(*t.receiver, m);
+    return t.own ? t.inlet()->take_copy(m, t.port, ed) : Access::put(*t.receiver, m);
   }
   std::array<Target, kInline> inline_{};
   std::unique_ptr<Target[]> more_;  // a pointer, not a vector: the task node stays in 96 bytes
@@ -521,11 +525,16 @@ class Outlets {
 /// active: cancelled) is dropped, as a function_node drops it.
 class TaskNode final : public Inlet {
  public:
-  TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join, bool sink)
-      : Inlet(g), compiler_(compiler), node_(node), join_(join), sink_(sink) {}
+  /// `prefetch`: the node's task asks for its successors' lines (Outlets::prefetch).
+  TaskNode(flow::graph& g, Compiler& compiler, CompiledNode& node, bool join, bool sink, bool prefetch)
+      : Inlet(g), compiler_(compiler), node_(node), join_(join), sink_(sink), prefetch_(prefetch) {}
   d1::graph_task* take(Message&& m, std::size_t port, d1::execution_data* ed) override {
-    if (join_) return join_put(std::move(m), port, ed);
+    if (join_) return join_put(m.tag, std::move(m.value), port, ed);
     return task_for(ed, std::move(m));
+  }
+  d1::graph_task* take_copy(const Message& m, std::size_t port, d1::execution_data* ed) override {
+    if (join_) return join_put(m.tag, Value(m.value), port, ed);
+    return task_for(ed, m);
   }
   /// The task that runs the node on the message made of `message` (a
   /// Message, or its tag and value); `ed` as for take().
@@ -548,6 +557,7 @@ class TaskNode final : public Inlet {
   CompiledNode& node_;
   bool join_;
   bool sink_;
+  bool prefetch_;
 
  public:
   Outlets outlets;
@@ -579,7 +589,8 @@ class TaskNode final : public Inlet {
     TaskNode& node_;
     Message message_;
   };
-  d1::graph_task* join_put(Message&& m, std::size_t port, d1::execution_data* ed);  // Compiler::join_port_put
+  d1::graph_task* join_put(const Tag& tag, Value&& value, std::size_t port,
+                           d1::execution_data* ed);  // Compiler::join_port_put
 };
 
 /// A join's input port as a receiver of its own, for the tbb nodes that feed
@@ -589,6 +600,9 @@ class JoinPort final : public Inlet {
   JoinPort(flow::graph& g, TaskNode& join, std::size_t port) : Inlet(g), join_(join), port_(port) {}
   d1::graph_task* take(Message&& m, std::size_t, d1::execution_data* ed) override {
     return join_.take(std::move(m), port_, ed);
+  }
+  d1::graph_task* take_copy(const Message& m, std::size_t, d1::execution_data* ed) override {
+    return join_.take_copy(m, port_, ed);
   }
 
  private:
@@ -913,7 +927,38 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   return std::make_pair(parent, std::move(parts));
 }
 
-/// Files `in`'s value under its tag on `port`. Returns the record when that
+/// The key `tag` when it is not the first key, nor opens it while no other
+/// key waits: found among the keys waiting beside the first, or opened
+/// there (or as the first, when that is free). Out of line: a task graph's
+/// joins, whose one item opens the first key, never come here, and their
+/// path stays short.
+[[gnu::noinline]] JoinState::Pending* other_key(JoinState& j, const Tag& tag, OpenCount& open) {
+  if (j.more_used) {
+    auto it = j.more->find(tag);
+    if (it != j.more->end()) return &it->second;
+  }
+  if (!j.first_used) {
+    j.first.record.start(j.ports);  // first: if it throws, no key was opened
+    j.first_used = true;
+    j.set_first(tag);
+    open.add(1);
+    return &j.first;
+  }
+  detail::RecordDraft record;
+  record.start(j.ports);
+  if (!j.more) j.more = std::make_unique<std::unordered_map<Tag, JoinState::Pending, TagHash>>();
+  JoinState::Pending& p = j.more->try_emplace(tag).first->second;
+  j.more_used = true;
+  p.record = std::move(record);
+  open.add(1);
+  return &p;
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void arrived_twice(const JoinState& j, std::size_t port, const Tag& tag) {
+  throw Error("two messages tagged " + tag.to_string() + " arrived on port '" + j.ports[port] + "'");
+}
+
+/// Files `value` under `tag` on `port`. Returns the record when that
 /// completed the key (every port has its message), else an empty value. The
 /// key's record is made at its first message, its block from the thread's own
 /// (detail::pool_allocate), and each message moves its value into its field:
@@ -922,41 +967,29 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
 /// rerun of a layered DAG of 1,000 nodes at 1 thread 954 instructions a node
 /// against 895 (a move per value, the state's values emptied again, and the
 /// record's made empty only to be overwritten), and the state 80 bytes.
-Value join_arrive(JoinState& j, std::size_t port, Message& in, OpenCount& open) {
+Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value, OpenCount& open) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
-  JoinState::Pending* p = nullptr;
-  std::unordered_map<Tag, JoinState::Pending, TagHash>::iterator it;
-  if (j.is_first(in.tag)) {
-    p = &j.first;
-  } else if (j.more_used && (it = j.more->find(in.tag)) != j.more->end()) {
-    p = &it->second;
-  } else if (!j.first_used) {
-    p = &j.first;
-    p->record.start(j.ports);  // first: if it throws, no key was opened
-    j.first_used = true;
-    j.set_first(in.tag);
-    open.add(1);
-  } else {
-    detail::RecordDraft record;
-    record.start(j.ports);
-    if (!j.more) j.more = std::make_unique<std::unordered_map<Tag, JoinState::Pending, TagHash>>();
-    it = j.more->try_emplace(in.tag).first;
-    j.more_used = true;
-    p = &it->second;
-    p->record = std::move(record);
-    open.add(1);
+  JoinState::Pending* p = &j.first;
+  if (!j.is_first(tag)) {
+    if (j.first_used || j.more_used) {
+      p = other_key(j, tag, open);
+    } else {                     // the first key opened (a task graph's one item)
+      p->record.start(j.ports);  // first: if it throws, no key was opened
+      j.first_used = true;
+      j.set_first(tag);
+      open.add(1);
+    }
   }
   Value& field = p->record.field(port);
-  if (!field.empty())
-    throw Error("two messages tagged " + in.tag.to_string() + " arrived on port '" + j.ports[port] + "'");
-  field = std::move(in.value);
+  if (!field.empty()) arrived_twice(j, port, tag);
+  field = std::move(value);
   if (++p->arrived < j.n_ports) return Value();
   Value record = p->record.finish();
   if (p == &j.first) {
     p->arrived = 0;
     j.first_used = false;
   } else {
-    j.more->erase(it);
+    j.more->erase(tag);
     j.more_used = !j.more->empty();
   }
   open.add(-1);
@@ -1288,15 +1321,16 @@ class Compiler {
   /// is observed as a body of its own without outputs; the one that completes
   /// the key is part of the record's body (the body node's), so a join's
   /// bodies are its messages in.
-  d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, Message&& in, d1::execution_data* ed) {
+  d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, const Tag& in_tag, Value&& value,
+                                d1::execution_data* ed) {
     // Dropped once the run failed. A cancellation is polled by the bodies'
     // guards, not here: the sender's own body has just polled it.
     if (ctx_.failed.load(std::memory_order_acquire)) return d1::SUCCESSFULLY_ENQUEUED;
-    const Tag* tag = &in.tag;
+    const Tag* tag = &in_tag;
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
-      Value record = join_arrive(*node.join, port, in, ctx_.open);
-      if (!record.empty()) return node.task->task_for(ed, in.tag, std::move(record));
+      Value record = join_arrive(*node.join, port, in_tag, std::move(value), ctx_.open);
+      if (!record.empty()) return node.task->task_for(ed, in_tag, std::move(record));
     } catch (...) {
       fail(node, tag);
       if (observer_) observe_arrival(node, tag, begin_ns, true);
@@ -1530,7 +1564,7 @@ class Compiler {
         // record, which the ports put to it. The ports are the inputs: braid's
         // nodes put to the task node on the port's number, a tbb node to a
         // JoinPort, made when connect() meets the first (none in a task graph).
-        node.task.emplace(g, *this, node, true, false);
+        node.task.emplace(g, *this, node, true, false, prefetch_run());
         plan.entries.assign(plan.n_inputs, nullptr);
         break;
       }
@@ -1620,8 +1654,15 @@ class Compiler {
   }
 
   /// Makes `node` a TaskNode (its input, and its output through its outlets).
+  /// Whether the graph's tasks prefetch their successors' lines: only where
+  /// its nodes (384 bytes each) outgrow a core's L2 cache. In a graph that
+  /// fits, the lines are there already, and asking for them was 20
+  /// instructions a task of a rerun's ~800 a node (1,000 nodes, callgrind).
+  bool prefetch_run() const { return spec_.nodes.size() >= kPrefetchRunFrom; }
+  static constexpr std::size_t kPrefetchRunFrom = 2048;  // 768 KiB of nodes
+
   void add_task_node(CompiledNode& node) {
-    node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink);
+    node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink, prefetch_run());
     plan(node).entries.push_back(&*node.task);
   }
 
@@ -1866,12 +1907,12 @@ class Compiler {
   friend class TaskNode;  // run_task, join_port_put
 };
 
-d1::graph_task* TaskNode::join_put(Message&& m, std::size_t port, d1::execution_data* ed) {
-  return compiler_.join_port_put(node_, port, std::move(m), ed);
+d1::graph_task* TaskNode::join_put(const Tag& tag, Value&& value, std::size_t port, d1::execution_data* ed) {
+  return compiler_.join_port_put(node_, port, tag, std::move(value), ed);
 }
 
 d1::task* TaskNode::Task::execute(d1::execution_data& ed) {
-  node_.outlets.prefetch();
+  if (node_.prefetch_) node_.outlets.prefetch();
   d1::graph_task* next = node_.compiler_.run_task(node_.node_, message_, ed);
   if (next == d1::SUCCESSFULLY_ENQUEUED)
     next = nullptr;

@@ -468,9 +468,14 @@ Record::Record(FieldNames names, Value* values) : names_(std::move(names)), valu
     // are never destroyed.
     for (Value& v : inline_) new (&v) Value();
   } else {
-    values_ = static_cast<Value*>(::operator new(size() * sizeof(Value)));
-    for (std::size_t i = 0; i < size(); ++i) new (&values_[i]) Value();
+    make_empty_values();
   }
+}
+
+// More than kInline fields, each empty.
+void Record::make_empty_values() {
+  values_ = static_cast<Value*>(::operator new(size() * sizeof(Value)));
+  for (std::size_t i = 0; i < size(); ++i) new (&values_[i]) Value();
 }
 
 Record::Record(const Record& o) : names_(o.names_), values_(inline_) {
