@@ -55,25 +55,48 @@ class IdIndex {
 
   /// Calls visit(e, from, to) for each edge e of `edges`, in order, with
   /// the indexes of the nodes it connects (kNone: no such node), in one pass
-  /// that looks ahead: an id's slot is fetched from memory some ids before
-  /// it is read, and its node some ids before its id is compared. On a
+  /// that looks ahead: an id's slot is fetched from memory some edges before
+  /// it is read, and its node some edges before its id is compared. On a
   /// pipeline whose index outgrows the caches, one lookup after another
   /// each waited for a cache miss; these misses now overlap, and an edge is
   /// visited while its own lines are still in the cache.
   template <class Visit>
   void each_edge(const std::vector<EdgeSpec>& edges, Visit visit) const {
-    auto id_at = [&](std::size_t k) -> const std::string& {
-      const EdgeSpec& e = edges[k / 2];
-      return k % 2 ? e.to.node : e.from.node;
-    };
-    std::size_t from = kNone;
-    ahead(2 * edges.size(), id_at, [&](std::size_t k, std::uint64_t h) {
-      const std::size_t found = find(id_at(k), h);
-      if (k % 2 == 0)
-        from = found;
-      else
-        visit(k / 2, from, found);
-    });
+    const std::size_t n = edges.size();
+    if (slots_.size() <= kSmall) {
+      for (std::size_t e = 0; e < n; ++e) visit(e, find(edges[e].from.node), find(edges[e].to.node));
+      return;
+    }
+    // As ahead(), an edge (both its ids) a step: ahead() of the ids one by
+    // one took each edge's id three times over (its index halved, its end
+    // picked), and looped twice as often.
+    constexpr std::size_t kFar = 8, kNear = 4, kRing = 16;  // kRing > kFar, a power of two
+    constexpr std::size_t kTouch = 32;
+    std::uint64_t from_hash[kRing], to_hash[kRing];
+    for (std::size_t i = 0; i < n + kFar; ++i) {
+      if (i + kTouch < n) {
+        prefetch(&edges[i + kTouch].from.node);
+        prefetch(&edges[i + kTouch].to.node);
+      }
+      if (i < n) {
+        const EdgeSpec& e = edges[i];
+        from_hash[i % kRing] = hash(e.from.node);
+        to_hash[i % kRing] = hash(e.to.node);
+        prefetch(&slots_[from_hash[i % kRing] & mask_]);
+        prefetch(&slots_[to_hash[i % kRing] & mask_]);
+      }
+      if (i >= kFar - kNear && i - (kFar - kNear) < n) {
+        const std::size_t j = (i - (kFar - kNear)) % kRing;
+        const Slot& from = slots_[from_hash[j] & mask_];
+        const Slot& to = slots_[to_hash[j] & mask_];
+        if (from.index != kNone) prefetch(&nodes_[from.index].id);
+        if (to.index != kNone) prefetch(&nodes_[to.index].id);
+      }
+      if (i >= kFar) {
+        const std::size_t e = i - kFar;
+        visit(e, find(edges[e].from.node, from_hash[e % kRing]), find(edges[e].to.node, to_hash[e % kRing]));
+      }
+    }
   }
 
  private:

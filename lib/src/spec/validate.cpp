@@ -450,14 +450,17 @@ class Checker {
         port = check_to_port(nodes_[to], edge.to, e);
       }
 
-      if (problems_.size() == before && port != kNone) {
+      bool clean = problems_.size() == before;
+      if (clean && port != kNone) {
         std::size_t& feeder = input_edge(nodes_[to])[port];
-        if (feeder != kNone)
+        if (feeder != kNone) {
           report(edge_pointer(e), "duplicate-input",
                  "input '" + edge.to.node + "." + nodes_[to].inputs()[port].name + "' is already connected by " +
                      edge_pointer(edges_[feeder].spec));
+          clean = false;
+        }
       }
-      if (problems_.size() != before) {
+      if (!clean) {
         any = true;
         if (from != kNone) nodes_[from].in_bad_edge_as_from = true;
         if (to != kNone) nodes_[to].in_bad_edge_as_to = true;
@@ -514,10 +517,13 @@ class Checker {
   void check_unconnected() {
     for (const NodeInfo& n : nodes_) {
       if (n.duplicate || !n.kind) continue;
-      if (!n.in_bad_edge_as_to)
-        for (std::size_t i = 0; i < n.inputs().size(); ++i)
-          if (input_edge(n)[i] == kNone)
-            report(n.pointer(), "unconnected-input", "input '" + n.inputs()[i].name + "' is not connected");
+      if (!n.in_bad_edge_as_to) {
+        const std::vector<PortSpec>& inputs = n.inputs();
+        const std::size_t* fed = input_edge(n);
+        for (std::size_t i = 0; i < inputs.size(); ++i)
+          if (fed[i] == kNone)
+            report(n.pointer(), "unconnected-input", "input '" + inputs[i].name + "' is not connected");
+      }
       if (!n.in_bad_edge_as_from && !n.kind->outputs.empty() && n.output_edges == 0)
         report(n.pointer(), "unconnected-output",
                "output '" + n.kind->outputs.front().name + "' is not connected; its results would be lost");
