@@ -462,7 +462,8 @@ class Outlets {
 
   /// Asks the cache for the lines that put() will touch in the first
   /// successors (their task nodes, and a join's state), so that the misses
-  /// of a graph too big for the cache overlap the body's run and each other.
+  /// of a graph too big for the cache overlap the body's run and each other
+  /// (called only in such a graph: Compiler::prefetch_run).
   void prefetch() const {
     for (std::size_t i = 0; i < n_ && i < kInline; ++i) {
       const Target& t = inline_[i];
