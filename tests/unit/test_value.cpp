@@ -85,6 +85,26 @@ TEST_CASE("range sub-ranges cover the same elements") {
   CHECK(r.sub(10, 0).size() == 0);
 }
 
+TEST_CASE("a range of step 1 is held in the value itself, any other step shared, and both read back whole") {
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  for (const Range& r : {Range{3, 9, 1}, Range{kMin, kMax, 1}, Range{5, 0, 1}, Range{3, 40, 4}, Range{10, 0, -1},
+                         Range{kMax, kMin, kMin}}) {
+    const Value v = Value::of(r);
+    CHECK(v.type()->name() == "range");
+    CHECK(v.get<Range>() == r);
+    CHECK((v.object() == nullptr) == (r.step == 1));  // no block to allocate for a step of 1
+    const Value copy = v;                             // NOLINT(performance-unnecessary-copy-initialization)
+    CHECK(copy.get<Range>() == r);
+    CHECK(Value::make<Range>(r.begin, r.end, r.step).get<Range>() == r);
+  }
+  // a split's chunk of a range: inline again
+  const Value chunk = Value::of(Value::of(Range{0, 64, 1}).get<Range>().sub(10, 1));
+  CHECK(chunk.get<Range>() == Range{10, 11, 1});
+  CHECK(chunk.object() == nullptr);
+  CHECK_THROWS_AS(chunk.get<std::int64_t>(), braid::TypeError);
+}
+
 TEST_CASE("built-in codecs write JSON") {
   CHECK(braid::to_json_text(Value::of(-7)) == "-7");
   CHECK(braid::to_json_text(Value::of(0.1)) == "0.1");

@@ -234,7 +234,7 @@ class Value {
   static Value of(T&& v);
 
   /// Wraps a T constructed in place from `args`, for a type held by shared
-  /// ownership (any but int64, double, bool and Slice<E>): the same as
+  /// ownership (any but int64, double, bool, Range and Slice<E>): the same as
   /// `of(T(args...))` without moving the finished T into the Value, as in
   /// `Value::make<Record>(names, values)`. Throws braid::TypeError if T is
   /// not registered.
@@ -254,8 +254,9 @@ class Value {
     return type_ == &type_of<T>();
   }
 
-  /// The payload as T: by value for int64_t, double, bool and Slice<E>, by
-  /// const reference otherwise (valid while any copy of this Value lives).
+  /// The payload as T: by value for int64_t, double, bool, Range and
+  /// Slice<E>, by const reference otherwise (valid while any copy of this
+  /// Value lives).
   /// Throws braid::TypeError naming both types when the value holds another type.
   template <class T>
   decltype(auto) get() const;
@@ -278,6 +279,10 @@ class Value {
       const void* data;
       std::size_t size;
     } view;
+    struct Span {  // a Range of step 1
+      std::int64_t begin;
+      std::int64_t end;
+    } span;
   };
 
   const Type* type_ = nullptr;
@@ -317,6 +322,26 @@ template <>
 struct ValueTraits<bool> {
   static void store(Value& out, bool v) noexcept { out.inline_.b = v; }
   static bool load(const Value& v) noexcept { return v.inline_.b; }
+};
+// A Range of step 1 (every range a source makes, and a split's chunks of
+// them) in the Value itself: a chunk of a range costs no allocation (a
+// split into 64 made and freed 64 blocks a round). Any other step is shared.
+template <>
+struct ValueTraits<Range> {
+  static void store(Value& out, const Range& r) {
+    if (r.step == 1)
+      out.inline_.span = {r.begin, r.end};
+    else
+      out.object_ = std::make_shared<const Range>(r);
+  }
+  template <class... Args>
+  static void emplace(Value& out, Args&&... args) {
+    store(out, Range{std::forward<Args>(args)...});
+  }
+  static Range load(const Value& v) noexcept {
+    if (v.object_) return *static_cast<const Range*>(v.object_.get());
+    return Range{v.inline_.span.begin, v.inline_.span.end, 1};
+  }
 };
 template <class E>
 struct ValueTraits<Slice<E>> {

@@ -31,4 +31,4 @@
 /// changes a member, a base class, a virtual function, an enumerator's value or
 /// a function signature of those types (adding a new free function or a new
 /// type does not need a bump). Never reuse a number.
-#define BRAID_ABI_VERSION 4
+#define BRAID_ABI_VERSION 5
