@@ -392,6 +392,7 @@ void Value::throw_mismatch(const Type& wanted) const {
 
 std::size_t Range::size() const noexcept {
   auto u = [](std::int64_t x) { return static_cast<std::uint64_t>(x); };
+  if (step == 1) return begin < end ? static_cast<std::size_t>(u(end) - u(begin)) : 0;  // no division
   if (step > 0) {
     if (begin >= end) return 0;
     return static_cast<std::size_t>((u(end) - u(begin) - 1) / u(step) + 1);
