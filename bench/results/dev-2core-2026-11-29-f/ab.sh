@@ -1,7 +1,7 @@
 #!/bin/bash
 # Session 20 on the 2-core development machine, an AMD EPYC VM this time
 # (machine.txt; sessions 10 to 19 ran on an Intel Xeon VM). start/ is the
-# session's first library (54ec42f), end/ its last (595aa98); each is a
+# session's first library (54ec42f), end/ its last (1817aac); each is a
 # bench/ folder of a Release build. Run from the folder holding them and a
 # link `bench` to the repository's bench/. About five minutes.
 set -e
