@@ -234,7 +234,8 @@ class Value {
   static Value of(T&& v);
 
   /// Wraps a T constructed in place from `args`, for a type held by shared
-  /// ownership (any but int64, double, bool, Range and Slice<E>): the same as
+  /// ownership (any but int64, double, bool and Slice<E>; a Range of step 1
+  /// is then held in the Value, as by of()): the same as
   /// `of(T(args...))` without moving the finished T into the Value, as in
   /// `Value::make<Record>(names, values)`. Throws braid::TypeError if T is
   /// not registered.

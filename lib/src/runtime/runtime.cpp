@@ -1654,7 +1654,6 @@ class Compiler {
       add_node_of<Node<flow::queueing>>(node, concurrency, std::forward<Body>(body));
   }
 
-  /// Makes `node` a TaskNode (its input, and its output through its outlets).
   /// Whether the graph's tasks prefetch their successors' lines: only where
   /// its nodes (384 bytes each) outgrow a core's L2 cache. In a graph that
   /// fits, the lines are there already, and asking for them was 20
@@ -1662,6 +1661,7 @@ class Compiler {
   bool prefetch_run() const { return spec_.nodes.size() >= kPrefetchRunFrom; }
   static constexpr std::size_t kPrefetchRunFrom = 2048;  // 768 KiB of nodes
 
+  /// Makes `node` a TaskNode (its input, and its output through its outlets).
   void add_task_node(CompiledNode& node) {
     node.task.emplace(ctx_.graph, *this, node, false, node.kind->shape == Shape::kSink, prefetch_run());
     plan(node).entries.push_back(&*node.task);
