@@ -7,6 +7,7 @@
 #include "spec/prefetch.hpp"
 #include "spec/same_text.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -37,9 +38,9 @@ class IdIndex {
   /// each_edge.
   template <class Visit>
   void insert_each(Visit visit) {
-    ahead(
-        nodes_.size(), [&](std::size_t i) -> const std::string& { return nodes_[i].id; },
-        [&](std::size_t i, std::uint64_t h) { visit(i, insert(i, h)); });
+    ahead<1>(
+        nodes_.size(), [&](std::size_t i, std::size_t) -> const std::string& { return nodes_[i].id; },
+        [&](std::size_t i, const std::array<std::uint64_t, 1>& h) { visit(i, insert(i, h[0])); });
   }
 
   /// Adds every node under its id, as insert_each; returns, per node,
@@ -62,41 +63,17 @@ class IdIndex {
   /// visited while its own lines are still in the cache.
   template <class Visit>
   void each_edge(const std::vector<EdgeSpec>& edges, Visit visit) const {
-    const std::size_t n = edges.size();
-    if (slots_.size() <= kSmall) {
-      for (std::size_t e = 0; e < n; ++e) visit(e, find(edges[e].from.node), find(edges[e].to.node));
-      return;
-    }
-    // As ahead(), an edge (both its ids) a step: ahead() of the ids one by
-    // one took each edge's id three times over (its index halved, its end
-    // picked), and looped twice as often.
-    constexpr std::size_t kFar = 8, kNear = 4, kRing = 16;  // kRing > kFar, a power of two
-    constexpr std::size_t kTouch = 32;
-    std::uint64_t from_hash[kRing], to_hash[kRing];
-    for (std::size_t i = 0; i < n + kFar; ++i) {
-      if (i + kTouch < n) {
-        prefetch(&edges[i + kTouch].from.node);
-        prefetch(&edges[i + kTouch].to.node);
-      }
-      if (i < n) {
-        const EdgeSpec& e = edges[i];
-        from_hash[i % kRing] = hash(e.from.node);
-        to_hash[i % kRing] = hash(e.to.node);
-        prefetch(&slots_[from_hash[i % kRing] & mask_]);
-        prefetch(&slots_[to_hash[i % kRing] & mask_]);
-      }
-      if (i >= kFar - kNear && i - (kFar - kNear) < n) {
-        const std::size_t j = (i - (kFar - kNear)) % kRing;
-        const Slot& from = slots_[from_hash[j] & mask_];
-        const Slot& to = slots_[to_hash[j] & mask_];
-        if (from.index != kNone) prefetch(&nodes_[from.index].id);
-        if (to.index != kNone) prefetch(&nodes_[to.index].id);
-      }
-      if (i >= kFar) {
-        const std::size_t e = i - kFar;
-        visit(e, find(edges[e].from.node, from_hash[e % kRing]), find(edges[e].to.node, to_hash[e % kRing]));
-      }
-    }
+    // Both of an edge's ids a step: its line is read once, and the loop runs
+    // once per edge (ahead() over the ids one by one took each id three times
+    // over, through its index halved and its end picked).
+    ahead<2>(
+        edges.size(),
+        [&](std::size_t e, std::size_t end) -> const std::string& {
+          return end ? edges[e].to.node : edges[e].from.node;
+        },
+        [&](std::size_t e, const std::array<std::uint64_t, 2>& h) {
+          visit(e, find(edges[e].from.node, h[0]), find(edges[e].to.node, h[1]));
+        });
   }
 
  private:
@@ -157,29 +134,39 @@ class IdIndex {
     }
   }
 
-  /// Calls visit(i, hash of id_at(i)) for i in [0, n), in order. Id i + kFar
-  /// is hashed and its slot prefetched, and the node that slot names (the
-  /// likely match) is prefetched at i + kNear. A small index (a few thousand
-  /// nodes), and its nodes, stay in the cache: nothing is fetched ahead.
-  template <class IdAt, class Visit>
+  /// Calls visit(i, hashes) for i in [0, n), in order, with the hashes of
+  /// item i's W ids id_at(i, 0 .. W). Item i + kFar's ids are hashed and
+  /// their slots prefetched, and the nodes those slots name (the likely
+  /// matches) are prefetched at i + kNear; the distances are in ids, so an
+  /// item of two ids looks half as many items ahead. A small index (a few
+  /// thousand nodes), and its nodes, stay in the cache: nothing is fetched ahead.
+  template <std::size_t W, class IdAt, class Visit>
   void ahead(std::size_t n, IdAt id_at, Visit visit) const {
+    using Hashes = std::array<std::uint64_t, W>;
     if (slots_.size() <= kSmall) {
-      for (std::size_t i = 0; i < n; ++i) visit(i, hash(id_at(i)));
+      for (std::size_t i = 0; i < n; ++i) {
+        Hashes h;
+        for (std::size_t w = 0; w < W; ++w) h[w] = hash(id_at(i, w));
+        visit(i, h);
+      }
       return;
     }
-    constexpr std::size_t kFar = 16, kNear = 8, kRing = 32;  // kRing > kFar, a power of two
-    constexpr std::size_t kTouch = 64;
-    std::uint64_t hashes[kRing];
+    constexpr std::size_t kFar = 16 / W, kNear = 8 / W, kRing = 32 / W;  // kRing > kFar, a power of two
+    constexpr std::size_t kTouch = 64 / W;
+    Hashes hashes[kRing];
     for (std::size_t i = 0; i < n + kFar; ++i) {
-      if (i + kTouch < n) prefetch(&id_at(i + kTouch));
-      if (i < n) {
-        hashes[i % kRing] = hash(id_at(i));
-        prefetch(&slots_[hashes[i % kRing] & mask_]);
-      }
-      if (i >= kFar - kNear && i - (kFar - kNear) < n) {
-        const Slot& slot = slots_[hashes[(i - (kFar - kNear)) % kRing] & mask_];
-        if (slot.index != kNone) prefetch(&nodes_[slot.index].id);
-      }
+      if (i + kTouch < n)
+        for (std::size_t w = 0; w < W; ++w) prefetch(&id_at(i + kTouch, w));
+      if (i < n)
+        for (std::size_t w = 0; w < W; ++w) {
+          hashes[i % kRing][w] = hash(id_at(i, w));
+          prefetch(&slots_[hashes[i % kRing][w] & mask_]);
+        }
+      if (i >= kFar - kNear && i - (kFar - kNear) < n)
+        for (std::size_t w = 0; w < W; ++w) {
+          const Slot& slot = slots_[hashes[(i - (kFar - kNear)) % kRing][w] & mask_];
+          if (slot.index != kNone) prefetch(&nodes_[slot.index].id);
+        }
       if (i >= kFar) visit(i - kFar, hashes[(i - kFar) % kRing]);
     }
   }
