@@ -312,6 +312,63 @@ TEST_CASE("a join kind with a body applies it to the record: a task with several
   CHECK(braid::run(b.build(), reg, threads(2)).value("result").get<std::int64_t>() == 10 + 4);
 }
 
+TEST_CASE("a Program's join fills its last record again only when no one holds it: a held record keeps its values") {
+  // The join's body sees a record per run; on runs 2 and 4 it keeps it. A
+  // run whose record no one kept fills it again at the next run (the same
+  // block); a kept one is left as it was, and the next run's is another.
+  static std::vector<Value> held;
+  static std::vector<const braid::Record*> seen;
+  static std::atomic<std::int64_t> run_no{0};
+  held.clear();
+  seen.clear();
+  braid::Kind add;
+  add.name = "test.add_holding";
+  add.doc = "a + b; keeps the record on even runs";
+  add.shape = braid::Shape::kJoin;
+  add.inputs = {braid::PortSpec{"a", {"int64"}, ""}, braid::PortSpec{"b", {"int64"}, ""}};
+  add.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
+  add.make = [](const braid::NodeConfig&) {
+    struct Add final : braid::MapBody {
+      Value apply(const Value& in) override {
+        const auto& r = in.get<braid::Record>();
+        seen.push_back(&r);
+        if (run_no % 2 == 0) held.push_back(in);
+        return Value::of(r.at("a").get<std::int64_t>() + r.at("b").get<std::int64_t>());
+      }
+    };
+    return std::make_unique<Add>();
+  };
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  reg.add(add);
+  reg.add(braid::source_kind("test.run_no", "one item: the run's number", [] { return run_no.load(); }));
+  reg.add(braid::map_kind("test.times10", "x * 10", [](std::int64_t x) { return 10 * x; }));
+  PipelineBuilder b("holding");
+  b.node("n", "test.run_no");
+  b.node("tens", "test.times10");
+  b.node("join", "test.add_holding");
+  b.node("result", "sink.output");
+  b.edge("n -> join.a");
+  b.edge("n -> tens -> join.b");
+  b.edge("join -> result");
+  braid::Program program(b.build(), reg, threads(2));
+  for (run_no = 1; run_no <= 5; ++run_no)
+    CHECK(program.run().value("result").get<std::int64_t>() == 11 * run_no.load());
+  REQUIRE(seen.size() == 5);
+  REQUIRE(held.size() == 2);
+  CHECK(seen[1] == seen[0]);  // run 1's record, let go, filled again by run 2
+  CHECK(seen[2] != seen[1]);  // run 2's was held: run 3's is another
+  CHECK(seen[3] == seen[2]);  // run 3's, let go, filled again by run 4
+  CHECK(seen[4] != seen[3]);  // run 4's was held
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    const auto& r = held[i].get<braid::Record>();
+    CHECK(&r == seen[2 * i + 1]);
+    CHECK(r.at("a").get<std::int64_t>() == static_cast<std::int64_t>(2 * i + 2));  // runs 2 and 4, intact
+    CHECK(r.at("b").get<std::int64_t>() == static_cast<std::int64_t>(20 * i + 20));
+  }
+  held.clear();
+}
+
 TEST_CASE("a join kind whose factory makes a body that is not a MapBody fails the run before anything runs") {
   braid::Registry reg;
   braid::register_builtin_kinds(reg);
