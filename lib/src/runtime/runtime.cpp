@@ -962,16 +962,17 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
 }
 
 /// Files `value` under `tag` on `port`. Returns the record when that
-/// completed the key (every port has its message), else an empty value. The
-/// key's record is made at its first message (the first key's last record
-/// again, when no one holds it; else a block from the thread's own,
-/// detail::pool_allocate), and each message moves its value into its field:
+/// completed the key (every port has its message), else an empty value;
+/// `keep`: the first key's record is kept for its next (a graph that runs
+/// again). The key's record is made at its first message (the first key's
+/// kept record again, when no one holds it; else a block from the thread's
+/// own, detail::pool_allocate), and each message moves its value into its field:
 /// a short step under the join's lock. Keeping the values in the join's
 /// state and moving them into a record made by the last message cost a
 /// rerun of a layered DAG of 1,000 nodes at 1 thread 954 instructions a node
 /// against 895 (a move per value, the state's values emptied again, and the
 /// record's made empty only to be overwritten), and the state 80 bytes.
-Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value, OpenCount& open) {
+Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value, OpenCount& open, bool keep) {
   std::lock_guard<tbb::spin_mutex> lock(j.mutex);
   JoinState::Pending* p = &j.first;
   if (!j.is_first(tag)) {
@@ -989,8 +990,8 @@ Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value,
   if (!field.empty()) arrived_twice(j, port, tag);
   field = std::move(value);
   if (++p->arrived < j.n_ports) return Value();
-  // The first key's record is kept, for its next key to fill again.
-  Value record = p == &j.first ? p->record.finish_keep(j.n_ports) : p->record.finish();
+  // The first key's record is kept (`keep`), for its next key to fill again.
+  Value record = p == &j.first && keep ? p->record.finish_keep(j.n_ports) : p->record.finish();
   if (p == &j.first) {
     p->arrived = 0;
     j.first_used = false;
@@ -1075,6 +1076,7 @@ class Compiler {
   /// as well (a graph run once right after it is built).
   void build(bool bodies) {
     bodies_at_build_ = bodies;
+    keep_records_ = !bodies;                   // bodies made at the build: braid::run's one run
     storage_ = NodeArray(spec_.nodes.size());  // nodes_ points into it
     for (const auto& [name, r] : spec_.resources) semaphores_.emplace(name, std::make_unique<Semaphore>(r.capacity));
     successors_ = std::move(validated_->successors);
@@ -1335,7 +1337,7 @@ class Compiler {
     const Tag* tag = &in_tag;
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
-      Value record = join_arrive(*node.join, port, in_tag, std::move(value), ctx_.open);
+      Value record = join_arrive(*node.join, port, in_tag, std::move(value), ctx_.open, keep_records_);
       if (!record.empty()) return node.task->task_for(ed, in_tag, std::move(record));
     } catch (...) {
       fail(node, tag);
@@ -1906,6 +1908,12 @@ class Compiler {
   // 58 MB from memory). A factory's error waits for the run, where it would
   // have been thrown, and the bodies after it are not made.
   bool bodies_at_build_ = false;
+  // A graph built to run again (a Program, not braid::run's one run): its
+  // joins keep their first key's record for the next (JoinState). In one
+  // run a kept record only moves its release to the teardown, where it is
+  // freed, not reused: a 10,000-node wavefront's run took 440 instructions
+  // a node more.
+  bool keep_records_ = true;
   std::optional<NodeError> body_error_;
   Observer* observer_ = nullptr;
   std::chrono::steady_clock::time_point start_;
