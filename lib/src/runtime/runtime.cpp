@@ -265,6 +265,12 @@ struct GatherState {
   // line (a spin lock's waiters all fought over one).
   tbb::queuing_mutex mutex;
   std::unordered_map<Tag, Group, TagHash> groups;  // node-based: a group never moves while it fills
+  // Under the lock: the group the last part found or made, and its tag. A
+  // split's parts mostly arrive group by group (a fan-out's 64 chunks of one
+  // item), so most find theirs with a compare of two tags, not a hash and a
+  // lookup in the table (~240 instructions a part, all under the lock).
+  Group* last = nullptr;  // nullptr once it completed (or was cleared)
+  Tag last_tag;
   tbb::concurrent_vector<Message> stream;          // depth-0 messages: members of a whole stream
   bool whole_stream = false;                       // fed whole items (depth 0): settled at the stream's end
 };
@@ -906,9 +912,15 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   GatherState::Group* group = nullptr;
   {
     tbb::queuing_mutex::scoped_lock lock(g.mutex);
-    auto [it, created] = g.groups.try_emplace(parent, level.count);
-    if (created) open.add(1);
-    group = &it->second;
+    if (g.last && g.last_tag == parent) {
+      group = g.last;
+    } else {
+      auto [it, created] = g.groups.try_emplace(parent, level.count);
+      if (created) open.add(1);
+      group = &it->second;
+      g.last = group;
+      g.last_tag = parent;
+    }
     if (level.count != group->parts.size() || level.index >= level.count)
       throw Error("tag " + in.tag.to_string() + " does not fit group " + parent.to_string() + " of " +
                   std::to_string(group->parts.size()) + " parts");
@@ -924,6 +936,7 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
   decltype(g.groups)::node_type gone;  // freed after the lock is released
   {
     tbb::queuing_mutex::scoped_lock lock(g.mutex);
+    if (g.last == group) g.last = nullptr;
     gone = g.groups.extract(parent);
   }
   open.add(-1);
@@ -1162,6 +1175,7 @@ class Compiler {
     for (CompiledNode* node : holders_) {
       if (node->gather) {
         node->gather->groups.clear();
+        node->gather->last = nullptr;
         node->gather->stream.clear();
       }
       if (node->join) node->join->clear();
