@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include <sys/resource.h>
@@ -287,25 +288,34 @@ TEST_CASE("a join of 2 to 7 ports makes each item's record, its fields in port o
   }
 }
 
-TEST_CASE("a join kind with a body applies it to the record: a task with several inputs") {
-  braid::Registry reg;
-  braid::register_builtin_kinds(reg);
+/// A join kind of int64 ports a and b whose body returns a + b, first
+/// handing each record it gets to `seen` (when given).
+braid::Kind adding_join(const std::string& name, std::function<void(const Value&)> seen = {}) {
   braid::Kind add;
-  add.name = "test.add";
+  add.name = name;
   add.doc = "a + b, once both arrived";
   add.shape = braid::Shape::kJoin;
   add.inputs = {braid::PortSpec{"a", {"int64"}, ""}, braid::PortSpec{"b", {"int64"}, ""}};
   add.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
-  add.make = [](const braid::NodeConfig&) {
+  add.make = [seen](const braid::NodeConfig&) {
     struct Add final : braid::MapBody {
+      explicit Add(std::function<void(const Value&)> s) : seen(std::move(s)) {}
       Value apply(const Value& in) override {
+        if (seen) seen(in);
         const auto& r = in.get<braid::Record>();
         return Value::of(r.at("a").get<std::int64_t>() + r.at("b").get<std::int64_t>());
       }
+      std::function<void(const Value&)> seen;
     };
-    return std::make_unique<Add>();
+    return std::make_unique<Add>(seen);
   };
-  reg.add(add);
+  return add;
+}
+
+TEST_CASE("a join kind with a body applies it to the record: a task with several inputs") {
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  reg.add(adding_join("test.add"));
   PipelineBuilder b = braid_test::sums_into_join("test.add", "a");
   b.node("count", "reduce.count");
   b.edge("split -> count -> join.b");
@@ -321,26 +331,12 @@ TEST_CASE("a Program's join fills its last record again only when no one holds i
   static std::atomic<std::int64_t> run_no{0};
   held.clear();
   seen.clear();
-  braid::Kind add;
-  add.name = "test.add_holding";
-  add.doc = "a + b; keeps the record on even runs";
-  add.shape = braid::Shape::kJoin;
-  add.inputs = {braid::PortSpec{"a", {"int64"}, ""}, braid::PortSpec{"b", {"int64"}, ""}};
-  add.outputs = {braid::PortSpec{"out", {"int64"}, ""}};
-  add.make = [](const braid::NodeConfig&) {
-    struct Add final : braid::MapBody {
-      Value apply(const Value& in) override {
-        const auto& r = in.get<braid::Record>();
-        seen.push_back(&r);
-        if (run_no % 2 == 0) held.push_back(in);
-        return Value::of(r.at("a").get<std::int64_t>() + r.at("b").get<std::int64_t>());
-      }
-    };
-    return std::make_unique<Add>();
-  };
   braid::Registry reg;
   braid::register_builtin_kinds(reg);
-  reg.add(add);
+  reg.add(adding_join("test.add_holding", [](const Value& in) {
+    seen.push_back(&in.get<braid::Record>());
+    if (run_no % 2 == 0) held.push_back(in);  // keeps the record on even runs
+  }));
   reg.add(braid::source_kind("test.run_no", "one item: the run's number", [] { return run_no.load(); }));
   reg.add(braid::map_kind("test.times10", "x * 10", [](std::int64_t x) { return 10 * x; }));
   PipelineBuilder b("holding");
