@@ -318,6 +318,14 @@ struct JoinState {
     }
     return true;
   }
+  /// Opens `tag` as the first key (requires !first_used), in the record
+  /// kept from the last one when it is free, else a new one (made first: if
+  /// that throws, no key was opened).
+  void open_first(const Tag& tag) {
+    if (!first.record.restart(n_ports)) first.record.start(ports);
+    first_used = true;
+    set_first(tag);
+  }
   /// Makes `tag` the first key.
   void set_first(const Tag& tag) {
     first_item = tag.item();
@@ -955,9 +963,7 @@ std::optional<std::pair<Tag, std::vector<Value>>> gather_arrive(GatherState& g, 
     if (it != j.more->end()) return &it->second;
   }
   if (!j.first_used) {
-    if (!j.first.record.restart(j.n_ports)) j.first.record.start(j.ports);  // first: if it throws, no key was opened
-    j.first_used = true;
-    j.set_first(tag);
+    j.open_first(tag);
     open.add(1);
     return &j.first;
   }
@@ -993,10 +999,7 @@ Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value,
     if (j.first_used || j.more_used) {
       p = other_key(j, tag, open);
     } else {  // the first key opened (a task graph's one item)
-      // first: if it throws, no key was opened
-      if (!p->record.restart(j.n_ports)) p->record.start(j.ports);
-      j.first_used = true;
-      j.set_first(tag);
+      j.open_first(tag);
       open.add(1);
     }
   }
