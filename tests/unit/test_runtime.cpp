@@ -10,6 +10,7 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -1497,6 +1498,108 @@ TEST_CASE("a map's output reaches every kind of successor: a join's ports, a map
     braid::Program program(spec, reg, threads(t));
     for (int run = 0; run < 3; ++run) check(program.run());
   }
+}
+
+TEST_CASE("a node's successors each get its output in every order, whichever of them runs next in the node's task") {
+  // A braid task node puts its output to its successors in the order of
+  // their edges; the first of braid's own that has work to do (a map's
+  // message, a join's completed key) runs next in the same task, the others
+  // in tasks of their own. Every order of four successors of `x`: a map, a
+  // join's port whose key is complete once x's message is in (its other
+  // port, fed by the source, is mostly first), a join's port whose key then
+  // still waits (for `later`, x's last successor), and a flat map (a tbb node).
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  reg.add(braid::map_kind("test.twice", "doubles", [](std::int64_t x) { return 2 * x; }));
+  reg.add(braid::map_kind("test.plus1", "adds one", [](std::int64_t x) { return x + 1; }));
+  constexpr std::int64_t kItems = 100;
+  auto check = [](const braid::Result& r) {
+    auto records = [&](const char* sink, std::int64_t a_per_item, std::int64_t b_per_item, std::int64_t b_plus) {
+      const std::vector<Message>& got = r.outputs.at(sink);
+      REQUIRE(got.size() == static_cast<std::size_t>(kItems));
+      for (std::int64_t i = 0; i < kItems; ++i) {
+        const auto& rec = got[static_cast<std::size_t>(i)].value.get<braid::Record>();
+        CHECK(rec.at("a").get<std::int64_t>() == a_per_item * i);
+        CHECK(rec.at("b").get<std::int64_t>() == b_per_item * i + b_plus);
+      }
+    };
+    records("done_out", 2, 1, 0);
+    records("waits_out", 2, 2, 1);
+    for (const auto& [sink, plus] : {std::pair{"m_out", 1}, std::pair{"kept_out", 0}}) {
+      const std::vector<Message>& got = r.outputs.at(sink);
+      REQUIRE(got.size() == static_cast<std::size_t>(kItems));
+      for (std::int64_t i = 0; i < kItems; ++i)
+        CHECK(got[static_cast<std::size_t>(i)].value.get<std::int64_t>() == 2 * i + plus);
+    }
+  };
+  std::vector<std::string> successors = {"done.a", "kept", "m", "waits.a"};  // sorted: the first permutation
+  int orders = 0;
+  do {
+    PipelineBuilder b("successors");
+    b.node("numbers", "source.count").param("n", kItems);
+    b.node("x", "test.twice");
+    b.node("m", "test.plus1");
+    b.node("done", "join").param("ports", std::vector<std::string>{"a", "b"});
+    b.node("waits", "join").param("ports", std::vector<std::string>{"a", "b"});
+    b.node("kept", "filter.range").param("min", 0).param("max", 1000000);
+    b.node("later", "test.plus1");
+    for (const char* sink : {"m_out", "done_out", "waits_out", "kept_out"}) b.node(sink, "sink.output");
+    b.edge("numbers -> done.b");
+    b.edge("numbers -> x");
+    for (const std::string& to : successors) b.edge("x -> " + to);
+    b.edge("x -> later -> waits.b");
+    b.edge("m -> m_out");
+    b.edge("done -> done_out");
+    b.edge("waits -> waits_out");
+    b.edge("kept -> kept_out");
+    const braid::PipelineSpec spec = b.build();
+    for (std::size_t t : {1, 2, 4}) {
+      const std::string order = successors[0] + " " + successors[1] + " " + successors[2] + " " + successors[3];
+      CAPTURE(order);
+      CAPTURE(t);
+      check(braid::run(spec, reg, threads(t)));
+      braid::Program program(spec, reg, threads(t));
+      check(program.run());
+      check(program.run());
+    }
+    ++orders;
+  } while (std::next_permutation(successors.begin(), successors.end()));
+  CHECK(orders == 24);
+}
+
+TEST_CASE("a body that fails in a task another node's output ran on ends the run there: later bodies never see it") {
+  // x's output runs `check` next in x's own task (its only successor), and
+  // `check`'s runs `after`: the failure at item 7 is reported with its node,
+  // kind and tag, and `after` never runs on item 7.
+  static std::atomic<int> after_saw_7{0};
+  after_saw_7 = 0;
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  reg.add(braid::map_kind("test.twice", "doubles", [](std::int64_t x) { return 2 * x; }));
+  reg.add(braid::map_kind("test.fails_at_14", "throws on 14", [](std::int64_t x) {
+    if (x == 14) throw std::runtime_error("fourteen");
+    return x;
+  }));
+  reg.add(braid::map_kind("test.after", "notes item 7", [](std::int64_t x) {
+    if (x == 14) ++after_saw_7;
+    return x;
+  }));
+  PipelineBuilder b("fails");
+  b.node("numbers", "source.count").param("n", 50);
+  b.node("x", "test.twice");
+  b.node("check", "test.fails_at_14");
+  b.node("after", "test.after");
+  b.node("out", "sink.output");
+  b.edge("numbers -> x -> check -> after -> out");
+  const braid::PipelineSpec spec = b.build();
+  for (std::size_t t : {1, 2}) {
+    CAPTURE(t);
+    CHECK_THROWS_WITH_AS(braid::run(spec, reg, threads(t)), "node 'check' (test.fails_at_14) failed on tag 7: fourteen",
+                         braid::NodeError);
+    braid::Program program(spec, reg, threads(t));
+    CHECK_THROWS_WITH_AS(program.run(), "node 'check' (test.fails_at_14) failed on tag 7: fourteen", braid::NodeError);
+  }
+  CHECK(after_saw_7 == 0);
 }
 
 TEST_CASE("graphs of 8,000 to 12,000 nodes build, run and rerun, one after another and two at once") {

@@ -12,9 +12,12 @@
 // A TaskNode is a tbb::flow::receiver that runs each message as a graph task
 // of its own, as a function_node of unlimited concurrency does, but it lives
 // inside the compiled node (no allocation, no body leaf apart) and puts its
-// output straight to its successors' receivers, the last one moved, the next
-// task returned to the scheduler (bypass), where a function_node goes through
-// a broadcast cache (a lock and a list walk per message). It makes its tasks
+// output straight to its successors' receivers, the last one moved, where a
+// function_node goes through a broadcast cache (a lock and a list walk per
+// message). The first of its successors that is braid's and has work to do
+// runs next in the same task (Here: no task made for it, where a
+// function_node returns one to the scheduler to run next, bypass); the
+// others' tasks are spawned. It makes its tasks
 // with the interface oneTBB's own flow nodes use (tbb::detail::d1: graph_task,
 // small_object_allocator, combine_tasks, reserve_wait / release_wait), which
 // is not oneTBB's public API: this file is checked against oneTBB 2021.8
@@ -421,6 +424,21 @@ class Accounts {
 
 namespace d1 = tbb::detail::d1;  // oneTBB's task interface, as its own flow nodes use it
 
+class TaskNode;
+
+/// The task running a node's body, as that node's last successor may take
+/// it over (Inlet::take_here): instead of a task of its own, returned to be
+/// run next (bypass), the successor's message replaces the running task's,
+/// and the same task runs the successor next. The work and its order are
+/// those of the bypass; what is spared is the task: its allocation, its
+/// construction and destruction, the graph's wait count taken and given
+/// back, and a trip through the scheduler (~120 instructions a node of a
+/// task graph's run).
+struct Here {
+  Message* message;          // the running task's: the next node's replaces it
+  TaskNode* next = nullptr;  // set when a successor took the task over: the node it runs next
+};
+
 /// A receiver of braid's own: it takes a message by value (so a braid node
 /// can move its output into the last successor) on one of its input ports,
 /// and returns, as every receiver's try_put_task does, the task to run next,
@@ -438,6 +456,15 @@ class Inlet : public flow::receiver<Message> {
   /// kept, and only what is kept (a join keeps the value, not the tag), with
   /// no temporary Message made, moved from and destroyed on the way.
   virtual d1::graph_task* take_copy(const Message& m, std::size_t port, d1::execution_data* ed) = 0;
+  /// take() and take_copy() by a successor of a braid task's node that
+  /// may take that task over (`here`, not yet taken): the receiver then
+  /// runs `m` in it next rather than make a task.
+  virtual d1::graph_task* take_here(Message&& m, std::size_t port, d1::execution_data* ed, Here&) {
+    return take(std::move(m), port, ed);
+  }
+  virtual d1::graph_task* take_copy_here(const Message& m, std::size_t port, d1::execution_data* ed, Here&) {
+    return take_copy(m, port, ed);
+  }
 
  protected:
   d1::graph_task* try_put_task(const Message& m) final { return take_copy(m, 0, nullptr); }  // from a tbb node
@@ -494,14 +521,22 @@ class Outlets {
 
   /// Puts `m` to every successor. Returns the task to run next (the last
   /// one made); the others are spawned, as a tbb node's broadcast does.
-  /// `ed`: the putting task's (Inlet::take).
-  d1::graph_task* put(flow::graph& g, Message&& m, d1::execution_data* ed) const {
+  /// `ed`, `here`: the putting task's (Inlet::take, Inlet::take_here): the
+  /// first of braid's successors that has work to do (a map's message, a
+  /// join's completed record) takes that task over, the others make tasks.
+  d1::graph_task* put(flow::graph& g, Message&& m, d1::execution_data* ed, Here& here) const {
     d1::graph_task* next = nullptr;
-    for (std::size_t i = 0; i + 1 < n_; ++i) next = d1::combine_tasks(g, next, put_copy(at(i), m, ed));
+    for (std::size_t i = 0; i + 1 < n_; ++i) {
+      const Target& t = at(i);
+      next = d1::combine_tasks(
+          g, next, t.own && !here.next ? t.inlet()->take_copy_here(m, t.port, ed, here) : put_copy(t, m, ed));
+    }
     if (n_) {
       const Target& last = at(n_ - 1);
       next = d1::combine_tasks(g, next,
-                               last.own ? last.inlet()->take(std::move(m), last.port, ed) : put_copy(last, m, ed));
+                               last.own ? (here.next ? last.inlet()->take(std::move(m), last.port, ed)
+                                                     : last.inlet()->take_here(std::move(m), last.port, ed, here))
+                                        : put_copy(last, m, ed));
     }
     return next;
   }
@@ -554,6 +589,23 @@ class TaskNode final : public Inlet {
     if (join_) return join_put(m.tag, Value(m.value), port, ed);
     return task_for(ed, m);
   }
+  d1::graph_task* take_here(Message&& m, std::size_t port, d1::execution_data* ed, Here& here) override {
+    if (join_) return join_put(m.tag, std::move(m.value), port, ed, &here);
+    return run_here(here, m.tag, std::move(m.value));
+  }
+  d1::graph_task* take_copy_here(const Message& m, std::size_t port, d1::execution_data* ed, Here& here) override {
+    if (join_) return join_put(m.tag, Value(m.value), port, ed, &here);
+    return run_here(here, m.tag, Value(m.value));
+  }
+  /// Runs the node on the message of `tag` and `value` in the task `here`,
+  /// next: what task_for's task would run, without the task.
+  d1::graph_task* run_here(Here& here, const Tag& tag, Value&& value) {
+    if (!d1::is_graph_active(graph_)) return nullptr;
+    here.message->tag = tag;
+    here.message->value = std::move(value);
+    here.next = this;
+    return d1::SUCCESSFULLY_ENQUEUED;
+  }
   /// The task that runs the node on the message made of `message` (a
   /// Message, or its tag and value); `ed` as for take().
   template <class... M>
@@ -585,7 +637,7 @@ class TaskNode final : public Inlet {
    public:
     template <class... M>
     Task(flow::graph& g, d1::small_object_allocator& a, TaskNode& node, M&&... message)
-        : graph_task(g, a), allocator_(a), node_(node), message_{std::forward<M>(message)...} {}
+        : graph_task(g, a), allocator_(a), node_(&node), message_{std::forward<M>(message)...} {}
     d1::task* execute(d1::execution_data& ed) override;  // after Compiler
     d1::task* cancel(d1::execution_data& ed) override {
       finish(ed);
@@ -604,11 +656,11 @@ class TaskNode final : public Inlet {
       g.release_wait();
     }
     d1::small_object_allocator allocator_;
-    TaskNode& node_;
+    TaskNode* node_;  // the node it runs: the first one's, then each that took it over (Here)
     Message message_;
   };
-  d1::graph_task* join_put(const Tag& tag, Value&& value, std::size_t port,
-                           d1::execution_data* ed);  // Compiler::join_port_put
+  d1::graph_task* join_put(const Tag& tag, Value&& value, std::size_t port, d1::execution_data* ed,
+                           Here* here = nullptr);  // Compiler::join_port_put
 };
 
 /// A join's input port as a receiver of its own, for the tbb nodes that feed
@@ -1348,7 +1400,7 @@ class Compiler {
   /// the key is part of the record's body (the body node's), so a join's
   /// bodies are its messages in.
   d1::graph_task* join_port_put(CompiledNode& node, std::size_t port, const Tag& in_tag, Value&& value,
-                                d1::execution_data* ed) {
+                                d1::execution_data* ed, Here* here) {
     // Dropped once the run failed. A cancellation is polled by the bodies'
     // guards, not here: the sender's own body has just polled it.
     if (ctx_.failed.load(std::memory_order_acquire)) return d1::SUCCESSFULLY_ENQUEUED;
@@ -1356,7 +1408,9 @@ class Compiler {
     const std::int64_t begin_ns = observer_ ? elapsed_ns() : 0;
     try {
       Value record = join_arrive(*node.join, port, in_tag, std::move(value), ctx_.open, keep_records_);
-      if (!record.empty()) return node.task->task_for(ed, in_tag, std::move(record));
+      if (!record.empty())
+        return here ? node.task->run_here(*here, in_tag, std::move(record))
+                    : node.task->task_for(ed, in_tag, std::move(record));
     } catch (...) {
       fail(node, tag);
       if (observer_) observe_arrival(node, tag, begin_ns, true);
@@ -1375,14 +1429,15 @@ class Compiler {
   /// what it calls (map_step, sink_step, guard), are inlined into the task by
   /// force: GCC's own choice moved with the size of this file, and a task
   /// that called one of them out of line ran up to 30 instructions more.
-  [[gnu::always_inline]] d1::graph_task* run_task(CompiledNode& n, const Message& in, d1::execution_data& ed) {
+  [[gnu::always_inline]] d1::graph_task* run_task(CompiledNode& n, const Message& in, d1::execution_data& ed,
+                                                  Here& here) {
     if (n.task->sink()) {
       sink_step(n, in);
       return nullptr;
     }
     Message out = map_step(n, in);
     if (out.value.empty()) return nullptr;  // the body failed, or was skipped: the run is stopping
-    return n.task->outlets.put(ctx_.graph, std::move(out), &ed);
+    return n.task->outlets.put(ctx_.graph, std::move(out), &ed, here);
   }
 
   /// A map's, or a join body's, work on one message (a join's is a record):
@@ -1943,17 +1998,29 @@ class Compiler {
   friend class TaskNode;  // run_task, join_port_put
 };
 
-d1::graph_task* TaskNode::join_put(const Tag& tag, Value&& value, std::size_t port, d1::execution_data* ed) {
-  return compiler_.join_port_put(node_, port, tag, std::move(value), ed);
+d1::graph_task* TaskNode::join_put(const Tag& tag, Value&& value, std::size_t port, d1::execution_data* ed,
+                                   Here* here) {
+  return compiler_.join_port_put(node_, port, tag, std::move(value), ed, here);
 }
 
 d1::task* TaskNode::Task::execute(d1::execution_data& ed) {
-  if (node_.prefetch_) node_.outlets.prefetch();
-  d1::graph_task* next = node_.compiler_.run_task(node_.node_, message_, ed);
+  d1::graph_task* next;
+  for (;;) {
+    TaskNode& node = *node_;
+    if (node.prefetch_) node.outlets.prefetch();
+    Here here{&message_};
+    next = node.compiler_.run_task(node.node_, message_, ed, here);
+    if (!here.next) break;
+    // The last successor took the task over: it runs that node next, and a
+    // task another successor made is spawned (as combine_tasks spawns all
+    // but the last).
+    if (next != nullptr && next != d1::SUCCESSFULLY_ENQUEUED) d1::spawn_in_graph_arena(node.graph_, *next);
+    node_ = here.next;
+  }
   if (next == d1::SUCCESSFULLY_ENQUEUED)
     next = nullptr;
   else if (next)
-    next = d1::prioritize_task(node_.graph_, *next);
+    next = d1::prioritize_task(node_->graph_, *next);
   finish(ed);
   return next;
 }
