@@ -17,9 +17,9 @@
 // message). The first of its successors that is braid's and has work to do
 // runs next in the same task (Here: no task made for it, where a
 // function_node returns one to the scheduler to run next, bypass); the
-// others' tasks are spawned. It makes its tasks
-// with the interface oneTBB's own flow nodes use (tbb::detail::d1: graph_task,
-// small_object_allocator, combine_tasks, reserve_wait / release_wait), which
+// others' tasks are spawned. It makes its tasks with the interface oneTBB's
+// own flow nodes use (tbb::detail::d1: graph_task, small_object_allocator,
+// combine_tasks, spawn_in_graph_arena, reserve_wait / release_wait), which
 // is not oneTBB's public API: this file is checked against oneTBB 2021.8
 // (Debian 12), and an upgrade of oneTBB must rerun its tests.
 // A source is a pump, a serial multifunction_node that emits items while its
@@ -429,14 +429,14 @@ namespace d1 = tbb::detail::d1;  // oneTBB's task interface, as its own flow nod
 
 class TaskNode;
 
-/// The task running a node's body, as that node's last successor may take
-/// it over (Inlet::take_here): instead of a task of its own, returned to be
-/// run next (bypass), the successor's message replaces the running task's,
-/// and the same task runs the successor next. The work and its order are
-/// those of the bypass; what is spared is the task: its allocation, its
-/// construction and destruction, the graph's wait count taken and given
-/// back, and a trip through the scheduler (~120 instructions a node of a
-/// task graph's run).
+/// The task running a node's body, as one of that node's successors (the
+/// first of braid's with work to do: Outlets::put) may take it over
+/// (Inlet::take_here): instead of a task of its own, returned to be run next
+/// (bypass), the successor's message replaces the running task's, and the
+/// same task runs the successor next. The work and its order are those of
+/// the bypass; what is spared is the task: its allocation, its construction
+/// and destruction, the graph's wait count taken and given back, and a trip
+/// through the scheduler (~110-130 instructions a node of a task graph's run).
 struct Here {
   Message* message;          // the running task's: the next node's replaces it
   TaskNode* next = nullptr;  // set when a successor took the task over: the node it runs next
@@ -2014,9 +2014,9 @@ d1::task* TaskNode::Task::execute(d1::execution_data& ed) {
     Here here{&message_};
     next = node.compiler_.run_task(node.node_, message_, ed, here);
     if (!here.next) break;
-    // The last successor took the task over: it runs that node next, and a
-    // task another successor made is spawned (as combine_tasks spawns all
-    // but the last).
+    // A successor took the task over: it runs that node next, and a task
+    // another successor made is spawned (as combine_tasks spawns all but
+    // the last).
     if (next != nullptr && next != d1::SUCCESSFULLY_ENQUEUED) d1::spawn_in_graph_arena(node.graph_, *next);
     node_ = here.next;
   }
