@@ -366,6 +366,40 @@ TEST_CASE("a Program's join fills its last record again only when no one holds i
   held.clear();
 }
 
+TEST_CASE(
+    "a Program's join keeps no record that holds a payload: once its run's holders let go, the payload is freed") {
+  // A record of numbers is kept for the next run to fill again (above); one
+  // with a value that holds a block of its own (a string) is not, so no
+  // payload outlives the run's result.
+  braid::Registry reg;
+  braid::register_builtin_kinds(reg);
+  static std::atomic<std::int64_t> run_no{0};
+  reg.add(braid::source_kind("test.run_no2", "one item: the run's number", [] { return run_no.load(); }));
+  reg.add(braid::map_kind("test.named", "the number as text",
+                          [](std::int64_t x) { return "run " + std::to_string(x) + " of a Program"; }));
+  PipelineBuilder b("payload");
+  b.node("n", "test.run_no2");
+  b.node("text", "test.named");
+  b.node("pair", "join").param("ports", std::vector<std::string>{"a", "b"});
+  b.node("result", "sink.output");
+  b.edge("n -> text -> pair.a");
+  b.edge("n -> pair.b");
+  b.edge("pair -> result");
+  braid::Program program(b.build(), reg, threads(2));
+  for (run_no = 1; run_no <= 3; ++run_no) {
+    std::weak_ptr<const void> text;
+    {
+      const braid::Result r = program.run();
+      const auto& rec = r.value("result").get<braid::Record>();
+      CHECK(rec.at("a").get<std::string>() == "run " + std::to_string(run_no.load()) + " of a Program");
+      CHECK(rec.at("b").get<std::int64_t>() == run_no.load());
+      text = rec.at("a").object();
+      CHECK(!text.expired());
+    }
+    CHECK(text.expired());  // the result let go, and the join kept nothing
+  }
+}
+
 TEST_CASE("a join kind whose factory makes a body that is not a MapBody fails the run before anything runs") {
   braid::Registry reg;
   braid::register_builtin_kinds(reg);

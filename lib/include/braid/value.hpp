@@ -673,8 +673,11 @@ class RecordDraft {
     const Value* values = record_->values_;
     for (std::size_t i = 0; i < n; ++i)
       if (values[i].object_) return finish();
-    return ValueTraits<Record>::adopt(record_);
+    return finish_keep_known();
   }
+  /// finish_keep() of a record none of whose values holds a block, as its
+  /// writer knows (it looked at each value it wrote): kept without a look.
+  Value finish_keep_known() noexcept { return ValueTraits<Record>::adopt(record_); }
   /// Drops the record and the values written to it.
   void reset() noexcept { record_.reset(); }
 

@@ -189,7 +189,7 @@ class OpenCount {
   };
   // The thread's slot, taken on its first call. The thread_local is
   // constant-initialized, so reading it costs no call to a TLS wrapper.
-  static std::size_t slot() {
+  [[gnu::always_inline]] static std::size_t slot() {
     static std::atomic<std::size_t> next{0};
     thread_local std::size_t mine = kSlots;  // kSlots: none taken yet
     if (mine == kSlots) mine = std::min(next.fetch_add(1, std::memory_order_relaxed), kShared);
@@ -292,7 +292,8 @@ struct GatherState {
 /// it go (a task graph's next run; a stream's next item).
 struct JoinState {
   struct Pending {
-    std::size_t arrived = 0;
+    std::uint32_t arrived = 0;
+    bool blocks = false;         // a value written holds a block: the record is not kept
     detail::RecordDraft record;  // one field per port, each empty until its message arrived
   };
   // What a message touches, in one line when its tag has no split levels (a
@@ -350,6 +351,7 @@ struct JoinState {
     first_used = false;
     first.record.reset();
     first.arrived = 0;
+    first.blocks = false;
     if (more) more->clear();
     more_used = false;
   }
@@ -1060,12 +1062,15 @@ Value join_arrive(JoinState& j, std::size_t port, const Tag& tag, Value&& value,
   }
   Value& field = p->record.field(port);
   if (!field.empty()) arrived_twice(j, port, tag);
+  p->blocks = p->blocks || value.object() != nullptr;
   field = std::move(value);
   if (++p->arrived < j.n_ports) return Value();
-  // The first key's record is kept (`keep`), for its next key to fill again.
-  Value record = p == &j.first && keep ? p->record.finish_keep(j.n_ports) : p->record.finish();
+  // The first key's record is kept (`keep`) when no value in it holds a
+  // block, for its next key to fill again.
+  Value record = p == &j.first && keep && !p->blocks ? p->record.finish_keep_known() : p->record.finish();
   if (p == &j.first) {
     p->arrived = 0;
+    p->blocks = false;
     j.first_used = false;
   } else {
     j.more->erase(tag);
